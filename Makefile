@@ -1,0 +1,48 @@
+# zoo: every target installs what it needs into .venv first (once; again only when
+# pyproject.toml changes). Quick start: `make bench` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+ZOO    := $(VENV)/bin/zoo
+
+# Offline data: use ../shared/data when it exists, unless ZOO_DATA_DIR is already set.
+ifeq ($(origin ZOO_DATA_DIR), undefined)
+  ifneq ($(wildcard ../shared/data),)
+    export ZOO_DATA_DIR := $(abspath ../shared/data)
+  endif
+endif
+# Quieter TensorFlow start-up logs.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: install test bench report lint format clean
+
+install: $(STAMP) ## create .venv and install zoo with its dev tools
+
+$(STAMP): pyproject.toml
+	@echo ">> installing zoo into $(VENV) (one-off; re-runs when pyproject.toml changes)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+test: install ## run the test suite (smoke profile, small subsets of the real data)
+	$(PY) -m pytest
+
+bench: install ## run the quick benchmark profile and write reports/quick/
+	$(ZOO) bench --profile quick --out reports/quick
+
+report: install ## regenerate reports/quick/ from its stored trial records
+	$(ZOO) report reports/quick
+
+lint: install ## ruff lint and format check
+	$(VENV)/bin/ruff check zoo tests benchmarks
+	$(VENV)/bin/ruff format --check zoo tests benchmarks
+
+format: install ## apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff check --fix zoo tests benchmarks
+	$(VENV)/bin/ruff format zoo tests benchmarks
+
+clean: ## remove the virtual environment and caches (not the reports)
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .benchmarks
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

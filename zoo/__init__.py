@@ -1,0 +1,27 @@
+"""zoo: a Keras 3 model zoo and a benchmark suite that compares optimizers and regularizers.
+
+    >>> import zoo
+    >>> zoo.list_models("cnn*")
+    ['cnn_small', 'cnn_vgg']
+    >>> model = zoo.build("cnn_vgg", regularizer="dropout+batchnorm")
+
+The model API is imported on first use, so `import zoo` (and `zoo --help`) stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+__version__ = "0.1.0"
+
+_LAZY = {"build", "list_models", "model_info", "register"}
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module("zoo.models"), name)
+    raise AttributeError(f"module 'zoo' has no attribute {name!r}")

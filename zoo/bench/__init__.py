@@ -1,0 +1,78 @@
+"""The benchmark harness: expand a suite into trials, run the missing ones, store records.
+
+    suite (TOML) --expand--> [Trial] --run_trial--> record --Store.write--> results/<hash>.json
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zoo.bench.store import Store
+from zoo.bench.suite import Trial, expand, list_suites, load_suite
+
+__all__ = ["RunSummary", "Store", "Trial", "expand", "list_suites", "load_suite", "run_trials"]
+
+
+@dataclass
+class RunSummary:
+    total: int = 0
+    skipped: int = 0
+    ran: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    wall_time_s: float = 0.0
+
+
+def _preflight(trials: list[Trial], data_dir: str | None) -> None:
+    """Read each data set once before any training, so missing data fails fast."""
+    from zoo.data import load_dataset
+
+    for name in dict.fromkeys(t.dataset for t in trials):
+        load_dataset(name, train_size=1, val_size=0, test_size=1, data_dir=data_dir)
+
+
+def run_trials(
+    trials: list[Trial],
+    out: str | Path,
+    *,
+    data_dir: str | None = None,
+    progress: bool = True,
+    stream=None,
+) -> RunSummary:
+    """Run every trial whose record is not yet in `out`; show progress and an ETA."""
+    from tqdm import tqdm
+
+    from zoo.bench.runner import run_trial
+
+    stream = stream or sys.stderr
+    store = Store(out)
+    summary = RunSummary(total=len(trials))
+    todo = [t for t in trials if not store.is_done(t.config_hash)]
+    summary.skipped = len(trials) - len(todo)
+    if todo:
+        _preflight(todo, data_dir)
+    t0 = time.perf_counter()
+    bar = tqdm(
+        total=len(trials), initial=summary.skipped, unit="trial", file=stream,
+        disable=not progress, dynamic_ncols=True,
+        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}] {postfix}",
+    )  # fmt: skip
+    if summary.skipped:
+        bar.write(f"{summary.skipped} of {len(trials)} trials already done in {out}, skipped.")
+    with bar:
+        for trial in todo:
+            bar.set_description_str(trial.label)
+            record = run_trial(trial, data_dir=data_dir)
+            store.write(record)
+            status = record["status"]
+            summary.ran += 1
+            summary.statuses[status] = summary.statuses.get(status, 0) + 1
+            acc = (record.get("test") or {}).get("accuracy")
+            result = f"test acc {acc:.4f}" if acc is not None else status
+            bar.write(f"  {trial.label}: {result} ({record['wall_time_s']:.1f}s)")
+            bar.update(1)
+        bar.set_description_str("done")
+    summary.wall_time_s = time.perf_counter() - t0
+    return summary

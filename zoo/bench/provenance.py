@@ -1,0 +1,96 @@
+"""Where and with what a trial ran: library versions, backend, git commit, CPU and GPU."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import zoo
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@functools.cache
+def versions() -> dict[str, str]:
+    """Versions that change results: they are part of every trial's config hash."""
+    import keras
+
+    backend = keras.backend.backend()
+    module = importlib.import_module(backend)
+    return {
+        "zoo": zoo.__version__,
+        "keras": keras.__version__,
+        "backend": backend,
+        backend: getattr(module, "__version__", "unknown"),
+    }
+
+
+def _git(*args: str) -> str | None:
+    if not (REPO / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(REPO), *args], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _gpus() -> list[str]:
+    import keras
+
+    try:
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            return [
+                tf.config.experimental.get_device_details(d).get("device_name", d.name)
+                for d in tf.config.list_physical_devices("GPU")
+            ]
+        if keras.backend.backend() == "jax":
+            import jax
+
+            return [d.device_kind for d in jax.devices() if d.platform == "gpu"]
+        if keras.backend.backend() == "torch":
+            import torch
+
+            return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    except Exception:  # device queries are best-effort provenance
+        return []
+    return []
+
+
+@functools.cache
+def environment() -> dict[str, Any]:
+    """Provenance recorded with every trial (computed once per process)."""
+    import numpy as np
+
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    return {
+        **versions(),
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "gpu": _gpus(),
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(status) if status is not None else None,
+    }

@@ -1,0 +1,146 @@
+"""Run one trial: build the model, `fit` it, evaluate on the test split, return its record.
+
+The hot path is plain `model.fit` on in-memory arrays. The only callback is an epoch-level
+monitor (per-epoch wall time, divergence check), so there is no per-batch Python overhead.
+"""
+
+from __future__ import annotations
+
+import math
+import resource
+import time
+import traceback
+from datetime import UTC, datetime
+from typing import Any
+
+import keras
+import numpy as np
+
+from zoo.bench.provenance import environment
+from zoo.bench.store import SCHEMA
+from zoo.bench.suite import Trial
+from zoo.data import load_dataset
+from zoo.errors import ZooError
+from zoo.models import model_info
+
+keras.config.disable_interactive_logging()
+if keras.backend.backend() == "tensorflow":  # silence tf.function retracing chatter
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+
+# What the harness does for each task a model can declare at registration.
+TASKS: dict[str, dict[str, Any]] = {
+    "classification": {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]},
+}
+
+
+class EpochMonitor(keras.callbacks.Callback):
+    """Times each epoch and stops training when the epoch's loss is NaN or infinite."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epoch_times: list[float] = []
+        self.diverged_epoch: int | None = None
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_times.append(time.perf_counter() - self._start)
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.diverged_epoch = epoch + 1
+            self.model.stop_training = True
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _floats(values) -> list[float]:
+    return [float(v) for v in values]
+
+
+def run_trial(trial: Trial, *, data_dir: str | None = None) -> dict[str, Any]:
+    """Train and evaluate `trial`; return its record (status `ok`, `diverged` or `failed`).
+
+    A `ZooError` (bad data, bad config) propagates: it is the user's to fix, not a result.
+    Any other exception is caught and stored as a `failed` record with its traceback.
+    """
+    record: dict[str, Any] = {
+        "schema": SCHEMA,
+        "config_hash": trial.config_hash,
+        "config": trial.config(),
+        "labels": {"optimizer": trial.optimizer.label, "regularizer": trial.regularizer.label},
+        "started_at": _now(),
+        "env": environment(),
+    }
+    t0 = time.perf_counter()
+    try:
+        record.update(_train(trial, data_dir))
+    except ZooError:
+        raise
+    except Exception as exc:
+        record.update(
+            status="failed",
+            error=f"{type(exc).__name__}: {exc}",
+            traceback=traceback.format_exc(limit=20),
+        )
+    record["wall_time_s"] = time.perf_counter() - t0
+    record["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    record["finished_at"] = _now()
+    return record
+
+
+def _train(trial: Trial, data_dir: str | None) -> dict[str, Any]:
+    info = model_info(trial.model)
+    task = TASKS[info.task]
+    ds = load_dataset(
+        trial.dataset, train_size=trial.train_size, val_size=trial.val_size,
+        test_size=trial.test_size, seed=trial.seed, data_dir=data_dir,
+    )  # fmt: skip
+    keras.utils.set_random_seed(trial.seed)
+    model = info.builder(
+        input_shape=ds.input_shape, num_classes=ds.num_classes, regularizer=trial.regularizer
+    )
+    model.compile(
+        optimizer=trial.optimizer.build(), loss=task["loss"], metrics=task["metrics"],
+        jit_compile=trial.jit_compile,
+    )  # fmt: skip
+    monitor = EpochMonitor()
+    validation = (ds.x_val, ds.y_val) if len(ds.x_val) else None
+    t_fit = time.perf_counter()
+    history = model.fit(
+        ds.x_train, ds.y_train, validation_data=validation, epochs=trial.epochs,
+        batch_size=trial.batch_size, callbacks=[monitor], verbose=0,
+    )  # fmt: skip
+    fit_time = time.perf_counter() - t_fit
+    hist = {k: _floats(v) for k, v in history.history.items()}
+    hist["epoch_time_s"] = monitor.epoch_times
+    # Steady-state throughput: leave out the first epoch (tracing / XLA compilation) if we can.
+    times = monitor.epoch_times[1:] or monitor.epoch_times
+    throughput = len(ds.x_train) * len(times) / sum(times) if sum(times) > 0 else None
+    out: dict[str, Any] = {
+        "status": "ok",
+        "history": hist,
+        "epochs_run": len(monitor.epoch_times),
+        "data_sizes": ds.sizes(),
+        "params": int(model.count_params()),
+        "fit_time_s": fit_time,
+        "throughput_samples_per_s": throughput,
+        "test": None,
+    }
+    if monitor.diverged_epoch is not None:
+        out.update(status="diverged", diverged_epoch=monitor.diverged_epoch)
+        return out
+    t_eval = time.perf_counter()
+    scores = model.evaluate(
+        ds.x_test, ds.y_test, batch_size=max(trial.batch_size, 256), verbose=0, return_dict=True
+    )
+    out["test"] = {k: float(v) for k, v in scores.items()}
+    out["eval_time_s"] = time.perf_counter() - t_eval
+    if not all(np.isfinite(v) for v in out["test"].values()):
+        out.update(status="diverged", diverged_epoch=len(monitor.epoch_times))
+    return out

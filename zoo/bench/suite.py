@@ -1,0 +1,223 @@
+"""Suites: models x optimizers x regularizers x seeds under a profile, read from TOML.
+
+A suite file lives in `benchmarks/suites/<name>.toml`:
+
+    description = "..."
+    [defaults]                 # trial settings shared by every profile
+    batch_size = 128
+    [profiles.quick]           # a profile: settings plus one or more grids
+    seeds = 2
+    epochs = 3
+    train_size = 6000
+    [[profiles.quick.grid]]    # a grid: the cross product of its three lists
+    models = ["cnn_small"]
+    optimizers = ["adam", "sgd"]
+    regularizers = ["none", "l2"]
+    epochs = 4                 # a grid may override any setting
+
+`expand()` turns a profile into a list of `Trial`s; command-line flags override the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zoo.errors import UsageError, closest, unknown_name
+from zoo.models import model_info
+from zoo.specs import OptimizerSpec, Regularization, parse_optimizer, parse_regularizer
+
+SETTINGS: dict[str, Any] = {
+    "seeds": 1,
+    "epochs": 1,
+    "batch_size": 128,
+    "train_size": None,  # None: the whole train split less validation
+    "val_size": 5000,
+    "test_size": None,  # None: the whole test split
+    "jit_compile": False,  # XLA measured 3x slower per trial on CPU (recompiles)
+}
+AXES = ("models", "optimizers", "regularizers")
+SUITE_KEYS = {"description", "defaults", "profiles"}
+PROFILE_KEYS = set(SETTINGS) | {"description", "grid"}
+GRID_KEYS = set(SETTINGS) | set(AXES)
+
+
+def suites_dirs() -> list[Path]:
+    """Where suite files are looked for: `$ZOO_SUITES_DIR`, `./benchmarks/suites`, the repo's."""
+    dirs = []
+    if os.environ.get("ZOO_SUITES_DIR"):
+        dirs.append(Path(os.environ["ZOO_SUITES_DIR"]))
+    dirs.append(Path.cwd() / "benchmarks" / "suites")
+    dirs.append(Path(__file__).resolve().parents[2] / "benchmarks" / "suites")
+    return list(dict.fromkeys(dirs))
+
+
+def list_suites() -> dict[str, Path]:
+    """Suite name -> file, first folder wins."""
+    found: dict[str, Path] = {}
+    for d in suites_dirs():
+        for path in sorted(d.glob("*.toml")):
+            found.setdefault(path.stem, path)
+    return found
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One training run: everything that determines its result."""
+
+    model: str
+    dataset: str
+    optimizer: OptimizerSpec
+    regularizer: Regularization
+    seed: int
+    epochs: int
+    batch_size: int
+    train_size: int | None
+    val_size: int
+    test_size: int | None
+    jit_compile: bool = False
+    versions: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    def config(self) -> dict[str, Any]:
+        """The JSON-able config; its hash identifies the trial's record."""
+        return {
+            "model": self.model,
+            "dataset": self.dataset,
+            "optimizer": self.optimizer.to_config(),
+            "regularizer": self.regularizer.to_config(),
+            "seed": self.seed,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "train_size": self.train_size,
+            "val_size": self.val_size,
+            "test_size": self.test_size,
+            "jit_compile": self.jit_compile,
+            "versions": dict(self.versions),
+        }
+
+    @property
+    def config_hash(self) -> str:
+        blob = json.dumps(self.config(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    @property
+    def label(self) -> str:
+        return f"{self.model} {self.optimizer.label} {self.regularizer.label} seed={self.seed}"
+
+
+@dataclass
+class Suite:
+    name: str
+    path: Path
+    description: str
+    defaults: dict[str, Any]
+    profiles: dict[str, dict[str, Any]]
+
+
+def _check_keys(where: str, table: dict, valid: set[str]) -> None:
+    for key in table:
+        if key not in valid:
+            hint = closest(key, valid)
+            raise UsageError(
+                f"{where}: unknown key {key!r}"
+                + (f" (did you mean {hint!r}?)" if hint else "")
+                + f". Valid keys: {', '.join(sorted(valid))}."
+            )
+
+
+def load_suite(name_or_path: str) -> Suite:
+    """Read and validate a suite by name (see `list_suites`) or by path to a TOML file."""
+    path = Path(name_or_path)
+    if not (path.suffix == ".toml" and path.is_file()):
+        suites = list_suites()
+        if name_or_path not in suites:
+            raise unknown_name("suite", name_or_path, suites)
+        path = suites[name_or_path]
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"cannot read suite file {path}: {exc}") from exc
+    _check_keys(str(path), data, SUITE_KEYS)
+    defaults = data.get("defaults", {})
+    _check_keys(f"{path} [defaults]", defaults, set(SETTINGS))
+    profiles = data.get("profiles", {})
+    if not profiles:
+        raise UsageError(f"{path} defines no [profiles.NAME] table.")
+    for pname, profile in profiles.items():
+        _check_keys(f"{path} [profiles.{pname}]", profile, PROFILE_KEYS)
+        grids = profile.get("grid", [])
+        if not grids:
+            raise UsageError(f"{path} [profiles.{pname}] has no [[profiles.{pname}.grid]].")
+        for i, grid in enumerate(grids):
+            _check_keys(f"{path} [[profiles.{pname}.grid]] #{i + 1}", grid, GRID_KEYS)
+    return Suite(path.stem, path, data.get("description", ""), defaults, profiles)
+
+
+def _seeds(value: Any) -> list[int]:
+    if isinstance(value, bool) or not isinstance(value, int | list):
+        raise UsageError(f"seeds must be a count or a list of integers, got {value!r}.")
+    if isinstance(value, int):
+        if value < 1:
+            raise UsageError(f"seeds must be at least 1, got {value}.")
+        return list(range(value))
+    if not value or not all(isinstance(s, int) and not isinstance(s, bool) for s in value):
+        raise UsageError(f"seeds must be a non-empty list of integers, got {value!r}.")
+    return list(value)
+
+
+def _positive(key: str, value: Any, *, allow_none: bool = False, allow_zero: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    low = 0 if allow_zero else 1
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise UsageError(f"{key} must be an integer >= {low}, got {value!r}.")
+
+
+def expand(
+    suite: Suite,
+    profile: str,
+    overrides: dict[str, Any] | None = None,
+    versions: dict[str, str] | None = None,
+) -> list[Trial]:
+    """The trials of `profile`, with `overrides` (CLI flags) replacing the file's values."""
+    if profile not in suite.profiles:
+        raise unknown_name(f"profile of suite {suite.name!r}", profile, suite.profiles)
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    prof = suite.profiles[profile]
+    trials: dict[str, Trial] = {}
+    for grid in prof["grid"]:
+        s = {**SETTINGS, **suite.defaults}
+        s.update({k: v for k, v in prof.items() if k in SETTINGS})
+        s.update({k: v for k, v in grid.items() if k in SETTINGS})
+        s.update({k: v for k, v in overrides.items() if k in SETTINGS})
+        axes = {a: overrides.get(a, grid.get(a, prof.get(a))) for a in AXES}
+        for a, values in axes.items():
+            if not values or not isinstance(values, list):
+                raise UsageError(f"profile {profile!r}: a grid needs a non-empty list {a} = [...].")
+        for key in ("epochs", "batch_size"):
+            _positive(key, s[key])
+        _positive("train_size", s["train_size"], allow_none=True)
+        _positive("test_size", s["test_size"], allow_none=True)
+        _positive("val_size", s["val_size"], allow_zero=True)
+        seeds = _seeds(s["seeds"])
+        infos = [model_info(m) for m in axes["models"]]
+        optimizers = [parse_optimizer(o) for o in axes["optimizers"]]
+        regularizers = [parse_regularizer(r) for r in axes["regularizers"]]
+        for info in infos:
+            for opt in optimizers:
+                for reg in regularizers:
+                    for seed in seeds:
+                        t = Trial(
+                            model=info.name, dataset=info.dataset, optimizer=opt,
+                            regularizer=reg, seed=seed, epochs=s["epochs"],
+                            batch_size=s["batch_size"], train_size=s["train_size"],
+                            val_size=s["val_size"], test_size=s["test_size"],
+                            jit_compile=bool(s["jit_compile"]), versions=dict(versions or {}),
+                        )  # fmt: skip
+                        trials.setdefault(t.config_hash, t)
+    return list(trials.values())

@@ -1,0 +1,216 @@
+"""Command-line interface: `zoo list`, `zoo bench`, `zoo report`.
+
+A thin layer over `zoo.bench` and `zoo.report`. User mistakes (`ZooError`) print one clear
+message and exit with code 2 (usage) or 1 (runtime); `--debug` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from zoo import __version__
+from zoo.errors import UsageError, ZooError
+
+LISTABLE = ["models", "optimizers", "regularizers", "profiles", "suites", "datasets"]
+DEFAULT_SUITE = "zoo"
+
+
+def _csv(text: str) -> list[str]:
+    items = [s.strip() for s in text.split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError(f"empty item in the list {text!r}")
+    return items
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zoo",
+        description="A Keras 3 model zoo and a benchmark of optimizers and regularizers.",
+        epilog="Examples:\n  zoo list models\n  zoo bench --profile smoke --models cnn_small "
+        "--optimizers adam,sgd\n  zoo report runs/smoke",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"zoo {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list models, optimizers, regularizers, profiles, suites")
+    p.add_argument("what", nargs="?", default="models", choices=LISTABLE)
+    p.add_argument("--suite", default=DEFAULT_SUITE, help="suite whose profiles to list")
+
+    p = sub.add_parser(
+        "bench",
+        help="train a suite's trials and write a report",
+        description="Run models x optimizers x regularizers x seeds from a suite file under a "
+        "profile, skipping trials whose record already exists, then write the report. "
+        "Lists are comma-separated; flags override the suite file.",
+    )
+    p.add_argument("--suite", default=DEFAULT_SUITE, help="suite name or TOML path (default: zoo)")
+    p.add_argument("--profile", default="quick", help="smoke, quick or full (default: quick)")
+    p.add_argument("--models", type=_csv, help="e.g. cnn_small,cnn_vgg")
+    p.add_argument("--optimizers", type=_csv, help="e.g. adam,sgd:lr=0.05,nesterov")
+    p.add_argument("--regularizers", type=_csv, help="e.g. none,l2:1e-4,dropout+batchnorm")
+    p.add_argument("--seeds", type=_count, help="number of seeds (0..N-1)")
+    p.add_argument("--epochs", type=_count)
+    p.add_argument("--train-size", type=_count, help="training examples (default: profile's)")
+    p.add_argument("--val-size", type=_size, help="validation examples carved from train")
+    p.add_argument("--test-size", type=_count, help="test examples (default: profile's)")
+    p.add_argument("--batch-size", type=_count)
+    p.add_argument("--out", help="output folder (default: runs/<suite>-<profile>)")
+    p.add_argument("--data-dir", help="folder with the data files (default: search order)")
+    p.add_argument("--dry-run", action="store_true", help="list the trials, train nothing")
+    p.add_argument("--no-report", action="store_true", help="do not write the report")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("report", help="write the report for a folder of trial records")
+    p.add_argument("dir", help="a folder made by `zoo bench --out DIR`")
+    return parser
+
+
+def cmd_list(args) -> int:
+    if args.what == "models":
+        from zoo.models import list_models, model_info
+
+        for name in list_models():
+            info = model_info(name)
+            print(f"{name:14s} {info.family:6s} {info.dataset:14s} {info.description}")
+    elif args.what == "optimizers":
+        from zoo.specs import OPTIMIZERS
+
+        for name, (cls, kwargs) in OPTIMIZERS.items():
+            extra = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+            print(f"{name:10s} keras.optimizers.{cls}({extra})")
+    elif args.what == "regularizers":
+        from zoo.specs import REGULARIZERS, parse_regularizer
+
+        for name in REGULARIZERS:
+            r = parse_regularizer(name)
+            print(f"{name:22s} l1={r.l1:g} l2={r.l2:g} dropout={r.dropout:g} batchnorm={r.batchnorm}")
+    elif args.what == "suites":
+        from zoo.bench import list_suites, load_suite
+
+        for name, path in list_suites().items():
+            print(f"{name:10s} {load_suite(str(path)).description}  ({path})")
+    elif args.what == "datasets":
+        from zoo.data import DATASETS
+
+        for name, info in DATASETS.items():
+            print(f"{name:14s} {info.description}")
+    else:  # profiles
+        from zoo.bench import expand, load_suite
+
+        suite = load_suite(args.suite)
+        for name, prof in suite.profiles.items():
+            n = len(expand(suite, name))
+            print(f"{name:8s} {n:4d} trials  {prof.get('description', '')}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from zoo.bench import expand, load_suite, run_trials
+    from zoo.bench.provenance import versions
+
+    suite = load_suite(args.suite)
+    overrides = {
+        "models": args.models, "optimizers": args.optimizers, "regularizers": args.regularizers,
+        "seeds": args.seeds, "epochs": args.epochs, "train_size": args.train_size,
+        "val_size": args.val_size, "test_size": args.test_size, "batch_size": args.batch_size,
+    }  # fmt: skip
+    trials = expand(suite, args.profile, overrides, versions=versions())
+    out = Path(args.out or f"runs/{suite.name}-{args.profile}")
+    if args.dry_run:
+        for t in trials:
+            print(f"{t.config_hash}  {t.label}")
+        print(f"{len(trials)} trials")
+        return 0
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write to the output folder {out}: {exc.strerror}. Choose a writable --out."
+        ) from exc
+    print(f"zoo bench: suite {suite.name!r}, profile {args.profile!r}: {len(trials)} trials -> {out}",
+          file=sys.stderr)  # fmt: skip
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    try:
+        summary = run_trials(trials, out, data_dir=args.data_dir, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted. Finished trials are saved in {out}/results; run the same command "
+              "again to resume where it stopped.", file=sys.stderr)  # fmt: skip
+        return 130
+    run = {
+        "command": "zoo " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "zoo bench",
+        "suite": suite.name,
+        "profile": args.profile,
+        "trials": len(trials),
+        "started_at": started,
+        "wall_time_s": time.perf_counter() - t0,
+    }
+    (out / "run.json").write_text(json.dumps(run, indent=1) + "\n")
+    statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items())) or "none run"
+    print(f"ran {summary.ran} trials ({statuses}), skipped {summary.skipped} already done, "
+          f"in {summary.wall_time_s / 60:.1f} min.", file=sys.stderr)  # fmt: skip
+    if not args.no_report:
+        from zoo.report import write_report
+
+        readme = write_report(out, warn=lambda m: print(m, file=sys.stderr))
+        print(f"report: {readme}", file=sys.stderr)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from zoo.report import write_report
+
+    readme = write_report(args.dir, warn=lambda m: print(m, file=sys.stderr))
+    print(f"report: {readme}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    handler = {"list": cmd_list, "bench": cmd_bench, "report": cmd_report}[args.command]
+    try:
+        return handler(args)
+    except ZooError as exc:
+        if args.debug:
+            raise
+        print(f"zoo: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Reports from a folder of trial records: README.md, results.csv, summary.csv, plots/*.png.
+
+    zoo report reports/quick        # or zoo.report.write_report("reports/quick")
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from zoo.bench.store import Store
+from zoo.errors import UsageError
+from zoo.report import plots
+from zoo.report.tables import accuracy_table, results_frame, summary_frame, to_markdown
+
+__all__ = ["write_report"]
+
+
+def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]:
+    envs = [r.get("env", {}) for r in records]
+    first = envs[0] if envs else {}
+    commits = sorted({e.get("git_commit") or "unknown" for e in envs})
+    lines = []
+    if run:
+        lines.append(f"- Command: `{run.get('command', '')}`")
+        lines.append(f"- Suite `{run.get('suite')}`, profile `{run.get('profile')}`")
+    lines += [
+        f"- Trials: {len(records)}; total trial time "
+        f"{sum(r.get('wall_time_s') or 0 for r in records) / 60:.1f} min",
+        f"- Keras {first.get('keras')} on {first.get('backend')} "
+        f"{first.get(first.get('backend', ''), '')}, Python {first.get('python')}",
+        f"- Hardware: {first.get('cpu')} ({first.get('cpu_count')} cores)"
+        + (f", GPU: {', '.join(first['gpu'])}" if first.get("gpu") else ", no GPU"),
+        f"- Git commit: {', '.join(c[:12] for c in commits)}",
+    ]
+    return lines
+
+
+def write_report(out: str | Path, *, warn=print) -> Path:
+    """Write the report for the records in `<out>/results/`; return the README path."""
+    out = Path(out)
+    store = Store(out)
+    if not store.results.is_dir():
+        raise UsageError(
+            f"{out} has no results/ folder: nothing to report. Run `zoo bench --out {out}` first."
+        )
+    records, warnings = store.load_all()
+    for w in warnings:
+        warn(f"warning: {w}")
+    if not records:
+        raise UsageError(f"{store.results} holds no trial records: nothing to report.")
+    results = results_frame(records)
+    summary = summary_frame(results)
+    results.to_csv(out / "results.csv", index=False)
+    summary.to_csv(out / "summary.csv", index=False)
+    plot_dir = out / "plots"
+    plot_dir.mkdir(exist_ok=True)
+    run_file = out / "run.json"
+    run = json.loads(run_file.read_text()) if run_file.is_file() else {}
+
+    md = [f"# Benchmark report: {out.name}", ""]
+    md += _provenance(records, run)
+    md += [
+        "",
+        "Each cell is the **test accuracy**, mean ± sample standard deviation over seeds, of "
+        "one optimizer (row) with one regularizer (column); the best cell is in bold. "
+        "Configurations were trained on the training split, monitored on a seeded validation "
+        "split carved from it, and evaluated once on the test split. `—`: not run; "
+        "`diverged`: the loss became NaN/inf. All numbers are in `results.csv` (one row per "
+        "trial) and `summary.csv` (one row per configuration).",
+        "",
+    ]
+    for (model, dataset), sub in results.groupby(["model", "dataset"], sort=False):
+        first = sub.iloc[0]
+        md += [
+            f"## {model} on {dataset}",
+            "",
+            f"{int(first['train_size'])} training examples, {int(first['test_size'])} test "
+            f"examples, {int(first['epochs'])} epochs, batch size {int(first['batch_size'])}, "
+            f"{int(first['params']):,} parameters; seeds: "
+            f"{', '.join(map(str, sorted(sub['seed'].unique())))}.",
+            "",
+            to_markdown(accuracy_table(summary, model)),
+            "",
+        ]
+        figs = [
+            plots.final_accuracy(results, model, plot_dir / f"{model}_final_accuracy.png"),
+            plots.heatmap(summary, model, plot_dir / f"{model}_heatmap.png"),
+            plots.learning_curves(records, model, plot_dir / f"{model}_learning_curves.png"),
+        ]
+        md += [f"![{p.stem}](plots/{p.name})" for p in figs] + [""]
+    failed = results[results["status"] == "failed"]
+    if not failed.empty:
+        md += ["## Failed trials", ""]
+        md += [f"- `{r.config_hash}` {r.model} {r.optimizer} {r.regularizer} seed {r.seed}: "
+               f"{r.error}" for r in failed.itertuples()]  # fmt: skip
+        md.append("")
+    readme = out / "README.md"
+    readme.write_text("\n".join(md))
+    return readme

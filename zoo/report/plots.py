@@ -1,0 +1,129 @@
+"""Matplotlib figures for a report: learning curves, final accuracy, optimizer x regularizer."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from zoo.report.tables import optimizer_order, regularizer_order  # noqa: E402
+
+
+def _colors(labels: list[str]) -> dict[str, Any]:
+    cmap = plt.get_cmap("tab20" if len(labels) > 10 else "tab10")
+    return {label: cmap(i % cmap.N) for i, label in enumerate(labels)}
+
+
+def learning_curves(records: list[dict], model: str, path: Path) -> Path:
+    """Validation accuracy per epoch, mean over seeds; one panel per regularizer."""
+    recs = [r for r in records if r["config"]["model"] == model and r.get("history")]
+    regs = regularizer_order(r["labels"]["regularizer"] for r in recs)
+    opts = optimizer_order(r["labels"]["optimizer"] for r in recs)
+    colors = _colors(opts)
+    ncols = min(4, len(regs))
+    nrows = math.ceil(len(regs) / ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(4 * ncols, 3.2 * nrows), squeeze=False, sharey=True
+    )
+    for ax, reg in zip(axes.flat, regs, strict=False):
+        for opt in opts:
+            curves = [
+                r["history"].get("val_accuracy", [])
+                for r in recs
+                if r["labels"]["regularizer"] == reg and r["labels"]["optimizer"] == opt
+            ]
+            curves = [c for c in curves if c]
+            if not curves:
+                continue
+            n = max(map(len, curves))
+            padded = np.array([c + [np.nan] * (n - len(c)) for c in curves])
+            ax.plot(range(1, n + 1), np.nanmean(padded, axis=0), marker="o", ms=3,
+                    color=colors[opt], label=opt)  # fmt: skip
+        ax.set_title(reg, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("validation accuracy")
+    for ax in list(axes.flat)[len(regs) :]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    fig.suptitle(f"{model}: learning curves (mean over seeds)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def final_accuracy(results: pd.DataFrame, model: str, path: Path) -> Path:
+    """Test accuracy per optimizer: one dot per seed, a bar at the mean; colours = regularizer."""
+    df = results[(results["model"] == model) & (results["status"] == "ok")]
+    opts = optimizer_order(results.loc[results["model"] == model, "optimizer"])
+    regs = regularizer_order(df["regularizer"])
+    colors = _colors(regs)
+    width = 0.8 / max(len(regs), 1)
+    fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(opts) + 2), 4))
+    for j, reg in enumerate(regs):
+        for i, opt in enumerate(opts):
+            vals = df[(df["optimizer"] == opt) & (df["regularizer"] == reg)]["test_accuracy"]
+            if vals.empty:
+                continue
+            x = i - 0.4 + width * (j + 0.5)
+            ax.bar(x, vals.mean(), width * 0.9, color=colors[reg], alpha=0.35,
+                   label=reg if i == 0 or opt == opts[0] else None)  # fmt: skip
+            ax.scatter([x] * len(vals), vals, color=colors[reg], s=12, zorder=3)
+    ax.set_xticks(range(len(opts)), opts, rotation=30, ha="right")
+    ax.set_ylabel("test accuracy")
+    if not df.empty:
+        lo = df["test_accuracy"].min()
+        ax.set_ylim(max(0.0, lo - 0.05), min(1.0, df["test_accuracy"].max() + 0.02))
+    handles, labels = ax.get_legend_handles_labels()
+    uniq = dict(zip(labels, handles, strict=False))
+    ax.legend(uniq.values(), uniq.keys(), fontsize=8, title="regularizer",
+              loc="center left", bbox_to_anchor=(1.0, 0.5))  # fmt: skip
+    ax.set_title(f"{model}: test accuracy per optimizer (dots: seeds; bars: mean)")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def heatmap(summary: pd.DataFrame, model: str, path: Path) -> Path:
+    """Mean test accuracy, optimizer x regularizer; diverged or failed cells are hatched."""
+    sub = summary[summary["model"] == model]
+    opts = optimizer_order(sub["optimizer"])
+    regs = regularizer_order(sub["regularizer"])
+    grid = np.full((len(opts), len(regs)), np.nan)
+    for _, row in sub.iterrows():
+        grid[opts.index(row["optimizer"]), regs.index(row["regularizer"])] = row[
+            "test_accuracy_mean"
+        ]
+    fig, ax = plt.subplots(figsize=(1.3 * len(regs) + 3, 0.45 * len(opts) + 1.8))
+    finite = grid[np.isfinite(grid)]
+    im = ax.imshow(grid, cmap="viridis", aspect="auto",
+                   vmin=finite.min() if finite.size else 0, vmax=finite.max() if finite.size else 1)  # fmt: skip
+    for i, opt in enumerate(opts):
+        for j, reg in enumerate(regs):
+            row = sub[(sub["optimizer"] == opt) & (sub["regularizer"] == reg)]
+            if np.isfinite(grid[i, j]):
+                ax.text(j, i, f"{grid[i, j]:.3f}", ha="center", va="center", fontsize=8,
+                        color="white" if grid[i, j] < np.nanmean(finite) else "black")  # fmt: skip
+            elif not row.empty:
+                ax.text(j, i, "diverged" if row["diverged"].iloc[0] else "failed",
+                        ha="center", va="center", fontsize=7, color="red")  # fmt: skip
+    ax.set_xticks(range(len(regs)), regs, rotation=30, ha="right")
+    ax.set_yticks(range(len(opts)), opts)
+    fig.colorbar(im, ax=ax, label="mean test accuracy")
+    ax.set_title(f"{model}: optimizer x regularizer")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return path

@@ -1,0 +1,17 @@
+"""Optimizers and regularizers as named specs with overrides, e.g. `adam:lr=3e-4`, `l2:1e-4`.
+
+A spec string is parsed into a resolved, hashable description (every hyperparameter spelled
+out), so two spellings of the same configuration hash alike and get the same canonical label.
+"""
+
+from zoo.specs.optimizers import OPTIMIZERS, OptimizerSpec, parse_optimizer
+from zoo.specs.regularizers import REGULARIZERS, Regularization, parse_regularizer
+
+__all__ = [
+    "OPTIMIZERS",
+    "REGULARIZERS",
+    "OptimizerSpec",
+    "Regularization",
+    "parse_optimizer",
+    "parse_regularizer",
+]

@@ -1,0 +1,116 @@
+"""Named regularizers, combinable with `+`: weight penalties, dropout and batch normalization.
+
+    none, l1, l2, l1l2, dropout, batchnorm, dropout+batchnorm, l2+dropout+batchnorm
+
+A component may carry its strength: `l2:1e-4`, `dropout:0.3`, `l1l2:l1=1e-5:l2=1e-4`.
+A spec resolves to a `Regularization`, which model builders read: `kernel_regularizer()` for
+the weight penalty (`keras.regularizers.L1L2`), `dropout` for the rate, `batchnorm` as a flag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from zoo.errors import UsageError, unknown_name
+from zoo.specs.parse import fmt_value, parse_value, split_spec
+
+REGULARIZERS = [
+    "none",
+    "l1",
+    "l2",
+    "l1l2",
+    "dropout",
+    "batchnorm",
+    "dropout+batchnorm",
+    "l2+dropout+batchnorm",
+]
+
+DEFAULTS = {"l1": 1e-5, "l2": 1e-4, "dropout": 0.3}
+COMPONENTS = ["none", "l1", "l2", "l1l2", "dropout", "batchnorm"]
+
+
+@dataclass(frozen=True)
+class Regularization:
+    """Resolved regularization: penalty strengths, dropout rate and batch-norm flag."""
+
+    l1: float = 0.0
+    l2: float = 0.0
+    dropout: float = 0.0
+    batchnorm: bool = False
+
+    @property
+    def label(self) -> str:
+        """Canonical spelling, e.g. `l2+dropout+batchnorm` or `l2:0.001`."""
+
+        def part(name: str, value: float) -> str:
+            return name if value == DEFAULTS[name] else f"{name}:{fmt_value(value)}"
+
+        parts = []
+        if self.l1 and self.l2:
+            if (self.l1, self.l2) == (DEFAULTS["l1"], DEFAULTS["l2"]):
+                parts.append("l1l2")
+            else:
+                parts.append(f"l1l2:l1={fmt_value(self.l1)}:l2={fmt_value(self.l2)}")
+        elif self.l1:
+            parts.append(part("l1", self.l1))
+        elif self.l2:
+            parts.append(part("l2", self.l2))
+        if self.dropout:
+            parts.append(part("dropout", self.dropout))
+        if self.batchnorm:
+            parts.append("batchnorm")
+        return "+".join(parts) or "none"
+
+    def kernel_regularizer(self):
+        """A `keras.regularizers.L1L2` for the weight penalty, or None without one."""
+        if not (self.l1 or self.l2):
+            return None
+        import keras
+
+        return keras.regularizers.L1L2(l1=self.l1, l2=self.l2)
+
+    def to_config(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _strength(spec: str, key: str, text: str, *, upper: float | None = None) -> float:
+    value = parse_value(text, spec=spec, key=key)
+    if isinstance(value, bool) or value < 0 or (upper is not None and value >= upper):
+        valid = f"in [0, {upper:g})" if upper is not None else ">= 0"
+        raise UsageError(f"{spec!r}: {key} must be a number {valid}, got {text}.")
+    return float(value)
+
+
+def parse_regularizer(spec: str | Regularization) -> Regularization:
+    """Parse a regularizer spec such as `l2:1e-4+dropout:0.3`; raise `UsageError` if invalid."""
+    if isinstance(spec, Regularization):
+        return spec
+    if not isinstance(spec, str) or not spec.strip():
+        raise UsageError(f"empty regularizer spec {spec!r}: valid: {', '.join(REGULARIZERS)}.")
+    values: dict[str, Any] = {}
+    for piece in spec.split("+"):
+        name, positional, keywords = split_spec(piece)
+        if name not in COMPONENTS:
+            raise unknown_name("regularizer", name, REGULARIZERS)
+        if name in ("none", "batchnorm"):
+            if positional or keywords:
+                raise UsageError(f"{spec!r}: {name!r} takes no value.")
+            if name == "batchnorm":
+                values["batchnorm"] = True
+            continue
+        if name == "l1l2":
+            if positional:
+                raise UsageError(f"{spec!r}: write l1l2:l1=1e-5:l2=1e-4 (named strengths).")
+            for key, text in keywords.items():
+                if key not in ("l1", "l2"):
+                    raise unknown_name("keyword for l1l2", key, ["l1", "l2"])
+                values[key] = _strength(spec, key, text)
+            values.setdefault("l1", DEFAULTS["l1"])
+            values.setdefault("l2", DEFAULTS["l2"])
+            continue
+        if keywords or len(positional) > 1:
+            raise UsageError(f"{spec!r}: write {name}:VALUE, e.g. {name}:{DEFAULTS[name]:g}.")
+        text = positional[0] if positional else str(DEFAULTS[name])
+        values[name] = _strength(spec, name, text, upper=1.0 if name == "dropout" else None)
+    return Regularization(**values)
