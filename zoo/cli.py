@@ -111,7 +111,9 @@ def cmd_list(args) -> int:
 
         for name in REGULARIZERS:
             r = parse_regularizer(name)
-            print(f"{name:22s} l1={r.l1:g} l2={r.l2:g} dropout={r.dropout:g} batchnorm={r.batchnorm}")
+            print(
+                f"{name:22s} l1={r.l1:g} l2={r.l2:g} dropout={r.dropout:g} batchnorm={r.batchnorm}"
+            )
     elif args.what == "suites":
         from zoo.bench import list_suites, load_suite
 
@@ -138,10 +140,16 @@ def cmd_bench(args) -> int:
 
     suite = load_suite(args.suite)
     overrides = {
-        "models": args.models, "optimizers": args.optimizers, "regularizers": args.regularizers,
-        "seeds": args.seeds, "epochs": args.epochs, "train_size": args.train_size,
-        "val_size": args.val_size, "test_size": args.test_size, "batch_size": args.batch_size,
-    }  # fmt: skip
+        "models": args.models,
+        "optimizers": args.optimizers,
+        "regularizers": args.regularizers,
+        "seeds": args.seeds,
+        "epochs": args.epochs,
+        "train_size": args.train_size,
+        "val_size": args.val_size,
+        "test_size": args.test_size,
+        "batch_size": args.batch_size,
+    }
     trials = expand(suite, args.profile, overrides, versions=versions())
     out = Path(args.out or f"runs/{suite.name}-{args.profile}")
     if args.dry_run:
@@ -158,15 +166,20 @@ def cmd_bench(args) -> int:
         raise UsageError(
             f"cannot write to the output folder {out}: {exc.strerror}. Choose a writable --out."
         ) from exc
-    print(f"zoo bench: suite {suite.name!r}, profile {args.profile!r}: {len(trials)} trials -> {out}",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"zoo bench: suite {suite.name!r}, profile {args.profile!r}: {len(trials)} trials -> {out}",
+        file=sys.stderr,
+    )
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     try:
         summary = run_trials(trials, out, data_dir=args.data_dir, progress=not args.no_progress)
     except KeyboardInterrupt:
-        print(f"\ninterrupted. Finished trials are saved in {out}/results; run the same command "
-              "again to resume where it stopped.", file=sys.stderr)  # fmt: skip
+        print(
+            f"\ninterrupted. Finished trials are saved in {out}/results; run the same command "
+            "again to resume where it stopped.",
+            file=sys.stderr,
+        )
         return 130
     run = {
         "command": "zoo " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "zoo bench",
@@ -178,8 +191,11 @@ def cmd_bench(args) -> int:
     }
     (out / "run.json").write_text(json.dumps(run, indent=1) + "\n")
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items())) or "none run"
-    print(f"ran {summary.ran} trials ({statuses}), skipped {summary.skipped} already done, "
-          f"in {summary.wall_time_s / 60:.1f} min.", file=sys.stderr)  # fmt: skip
+    print(
+        f"ran {summary.ran} trials ({statuses}), skipped {summary.skipped} already done, "
+        f"in {summary.wall_time_s / 60:.1f} min.",
+        file=sys.stderr,
+    )
     if not args.no_report:
         from zoo.report import write_report
 

@@ -1,6 +1,6 @@
 """The benchmark harness: expand a suite into trials, run the missing ones, store records.
 
-    suite (TOML) --expand--> [Trial] --run_trial--> record --Store.write--> results/<hash>.json
+suite (TOML) --expand--> [Trial] --run_trial--> record --Store.write--> results/<hash>.json
 """
 
 from __future__ import annotations
@@ -55,23 +55,36 @@ def run_trials(
         _preflight(todo, data_dir)
     t0 = time.perf_counter()
     bar = tqdm(
-        total=len(trials), initial=summary.skipped, unit="trial", file=stream,
-        disable=not progress, dynamic_ncols=True,
+        total=len(trials),
+        initial=summary.skipped,
+        unit="trial",
+        file=stream,
+        disable=not progress,
+        dynamic_ncols=True,
         bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}] {postfix}",
-    )  # fmt: skip
+    )
     if summary.skipped:
-        bar.write(f"{summary.skipped} of {len(trials)} trials already done in {out}, skipped.")
+        tqdm.write(
+            f"{summary.skipped} of {len(trials)} trials already done in {out}, skipped.",
+            file=stream,
+        )
     with bar:
         for trial in todo:
             bar.set_description_str(trial.label)
-            record = run_trial(trial, data_dir=data_dir)
+
+            def on_epoch(epoch: int, logs: dict, trial: Trial = trial) -> None:
+                val = logs.get("val_accuracy")
+                shown = f" val_acc {val:.3f}" if val is not None else ""
+                bar.set_postfix_str(f"epoch {epoch}/{trial.epochs}{shown}")
+
+            record = run_trial(trial, data_dir=data_dir, on_epoch=on_epoch)
             store.write(record)
             status = record["status"]
             summary.ran += 1
             summary.statuses[status] = summary.statuses.get(status, 0) + 1
             acc = (record.get("test") or {}).get("accuracy")
             result = f"test acc {acc:.4f}" if acc is not None else status
-            bar.write(f"  {trial.label}: {result} ({record['wall_time_s']:.1f}s)")
+            tqdm.write(f"  {trial.label}: {result} ({record['wall_time_s']:.1f}s)", file=stream)
             bar.update(1)
         bar.set_description_str("done")
     summary.wall_time_s = time.perf_counter() - t0

@@ -10,6 +10,7 @@ import math
 import resource
 import time
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,10 +37,11 @@ TASKS: dict[str, dict[str, Any]] = {
 
 
 class EpochMonitor(keras.callbacks.Callback):
-    """Times each epoch and stops training when the epoch's loss is NaN or infinite."""
+    """Times each epoch, stops training when its loss is NaN or infinite, reports progress."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_epoch: Callable[[int, dict], None] | None = None) -> None:
         super().__init__()
+        self.on_epoch = on_epoch
         self.epoch_times: list[float] = []
         self.diverged_epoch: int | None = None
         self._start = 0.0
@@ -53,6 +55,8 @@ class EpochMonitor(keras.callbacks.Callback):
         if loss is not None and not math.isfinite(float(loss)):
             self.diverged_epoch = epoch + 1
             self.model.stop_training = True
+        if self.on_epoch:
+            self.on_epoch(epoch + 1, logs or {})
 
 
 def _now() -> str:
@@ -63,11 +67,17 @@ def _floats(values) -> list[float]:
     return [float(v) for v in values]
 
 
-def run_trial(trial: Trial, *, data_dir: str | None = None) -> dict[str, Any]:
+def run_trial(
+    trial: Trial,
+    *,
+    data_dir: str | None = None,
+    on_epoch: Callable[[int, dict], None] | None = None,
+) -> dict[str, Any]:
     """Train and evaluate `trial`; return its record (status `ok`, `diverged` or `failed`).
 
     A `ZooError` (bad data, bad config) propagates: it is the user's to fix, not a result.
     Any other exception is caught and stored as a `failed` record with its traceback.
+    `on_epoch(epoch, logs)` is called after every epoch (for progress display).
     """
     record: dict[str, Any] = {
         "schema": SCHEMA,
@@ -79,7 +89,7 @@ def run_trial(trial: Trial, *, data_dir: str | None = None) -> dict[str, Any]:
     }
     t0 = time.perf_counter()
     try:
-        record.update(_train(trial, data_dir))
+        record.update(_train(trial, data_dir, on_epoch))
     except ZooError:
         raise
     except Exception as exc:
@@ -94,28 +104,39 @@ def run_trial(trial: Trial, *, data_dir: str | None = None) -> dict[str, Any]:
     return record
 
 
-def _train(trial: Trial, data_dir: str | None) -> dict[str, Any]:
+def _train(trial: Trial, data_dir: str | None, on_epoch) -> dict[str, Any]:
     info = model_info(trial.model)
     task = TASKS[info.task]
     ds = load_dataset(
-        trial.dataset, train_size=trial.train_size, val_size=trial.val_size,
-        test_size=trial.test_size, seed=trial.seed, data_dir=data_dir,
-    )  # fmt: skip
+        trial.dataset,
+        train_size=trial.train_size,
+        val_size=trial.val_size,
+        test_size=trial.test_size,
+        seed=trial.seed,
+        data_dir=data_dir,
+    )
     keras.utils.set_random_seed(trial.seed)
     model = info.builder(
         input_shape=ds.input_shape, num_classes=ds.num_classes, regularizer=trial.regularizer
     )
     model.compile(
-        optimizer=trial.optimizer.build(), loss=task["loss"], metrics=task["metrics"],
+        optimizer=trial.optimizer.build(),
+        loss=task["loss"],
+        metrics=task["metrics"],
         jit_compile=trial.jit_compile,
-    )  # fmt: skip
-    monitor = EpochMonitor()
+    )
+    monitor = EpochMonitor(on_epoch)
     validation = (ds.x_val, ds.y_val) if len(ds.x_val) else None
     t_fit = time.perf_counter()
     history = model.fit(
-        ds.x_train, ds.y_train, validation_data=validation, epochs=trial.epochs,
-        batch_size=trial.batch_size, callbacks=[monitor], verbose=0,
-    )  # fmt: skip
+        ds.x_train,
+        ds.y_train,
+        validation_data=validation,
+        epochs=trial.epochs,
+        batch_size=trial.batch_size,
+        callbacks=[monitor],
+        verbose=0,
+    )
     fit_time = time.perf_counter() - t_fit
     hist = {k: _floats(v) for k, v in history.history.items()}
     hist["epoch_time_s"] = monitor.epoch_times

@@ -213,11 +213,18 @@ def expand(
                 for reg in regularizers:
                     for seed in seeds:
                         t = Trial(
-                            model=info.name, dataset=info.dataset, optimizer=opt,
-                            regularizer=reg, seed=seed, epochs=s["epochs"],
-                            batch_size=s["batch_size"], train_size=s["train_size"],
-                            val_size=s["val_size"], test_size=s["test_size"],
-                            jit_compile=bool(s["jit_compile"]), versions=dict(versions or {}),
-                        )  # fmt: skip
+                            model=info.name,
+                            dataset=info.dataset,
+                            optimizer=opt,
+                            regularizer=reg,
+                            seed=seed,
+                            epochs=s["epochs"],
+                            batch_size=s["batch_size"],
+                            train_size=s["train_size"],
+                            val_size=s["val_size"],
+                            test_size=s["test_size"],
+                            jit_compile=bool(s["jit_compile"]),
+                            versions=dict(versions or {}),
+                        )
                         trials.setdefault(t.config_hash, t)
     return list(trials.values())

@@ -34,18 +34,27 @@ class DatasetInfo:
 
 DATASETS: dict[str, DatasetInfo] = {
     "fashion_mnist": DatasetInfo(
-        "fashion_mnist", images.fashion_mnist, 10, images.FASHION_CLASSES,
+        "fashion_mnist",
+        images.fashion_mnist,
+        10,
+        images.FASHION_CLASSES,
         "Fashion-MNIST, 28x28 grey clothing images, 60k train / 10k test",
     ),
     "mnist": DatasetInfo(
-        "mnist", images.mnist, 10, [str(i) for i in range(10)],
+        "mnist",
+        images.mnist,
+        10,
+        [str(i) for i in range(10)],
         "MNIST handwritten digits, 28x28 grey, 60k train / 10k test",
     ),
     "cifar10": DatasetInfo(
-        "cifar10", images.cifar10, 10, images.CIFAR10_CLASSES,
+        "cifar10",
+        images.cifar10,
+        10,
+        images.CIFAR10_CLASSES,
         "CIFAR-10, 32x32 colour images, 50k train / 10k test",
     ),
-}  # fmt: skip
+}
 
 DEFAULT_VAL_SIZE = 5000
 
@@ -81,20 +90,28 @@ def load_dataset(
     key_dir = str(data_dir) if data_dir else None
     x_train, y_train, x_test, y_test = _raw(name, key_dir, download, verify)
     tr, va, te = split_indices(
-        len(x_train), len(x_test), train_size=train_size, val_size=val_size,
-        test_size=test_size, seed=seed,
-    )  # fmt: skip
+        len(x_train),
+        len(x_test),
+        train_size=train_size,
+        val_size=val_size,
+        test_size=test_size,
+        seed=seed,
+    )
 
     def scale(x: np.ndarray) -> np.ndarray:
         return x.astype("float32") / np.float32(255.0)
 
     return Dataset(
         name=name,
-        x_train=scale(x_train[tr]), y_train=y_train[tr].astype("int32"),
-        x_val=scale(x_train[va]), y_val=y_train[va].astype("int32"),
-        x_test=scale(x_test[te]), y_test=y_test[te].astype("int32"),
-        num_classes=info.num_classes, class_names=list(info.class_names),
-    )  # fmt: skip
+        x_train=scale(x_train[tr]),
+        y_train=y_train[tr].astype("int32"),
+        x_val=scale(x_train[va]),
+        y_val=y_train[va].astype("int32"),
+        x_test=scale(x_test[te]),
+        y_test=y_test[te].astype("int32"),
+        num_classes=info.num_classes,
+        class_names=list(info.class_names),
+    )
 
 
 __all__ = ["DATASETS", "Dataset", "list_datasets", "load_dataset", "search_dirs"]

@@ -60,9 +60,7 @@ def offline() -> bool:
     return os.environ.get("ZOO_OFFLINE", "").lower() in ("1", "true", "yes")
 
 
-def find_file(
-    name: str, subdir: str, data_dir: str | os.PathLike | None = None
-) -> Path | None:
+def find_file(name: str, subdir: str, data_dir: str | os.PathLike | None = None) -> Path | None:
     """The first existing `<dir>/<subdir>/<name>` or `<dir>/<name>` in the search order."""
     for d in search_dirs(data_dir):
         for candidate in (d / subdir / name, d / name):
@@ -116,9 +114,12 @@ def sha256_file(path: str | os.PathLike) -> str:
 
 def verify(path: Path, f: RemoteFile, content: bytes | None = None) -> None:
     """Check `path` against `f`'s published or content SHA-256; raise `DataError` on mismatch."""
-    if f.content_sha256 and content is not None:
-        if hashlib.sha256(content).hexdigest() == f.content_sha256:
-            return
+    if (
+        f.content_sha256
+        and content is not None
+        and hashlib.sha256(content).hexdigest() == f.content_sha256
+    ):
+        return
     digest = sha256_file(path)
     if digest == f.sha256:
         return

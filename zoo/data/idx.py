@@ -63,7 +63,11 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
             f"{source} is {state}: header says shape {shape} ({expected} bytes of data), "
             f"found {got} bytes. Delete the file and provide a good copy."
         )
-    return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+    return (
+        np.frombuffer(data, dtype=dtype, offset=header)
+        .reshape(shape)
+        .astype(dtype.newbyteorder("="))
+    )
 
 
 def read_idx(path: str | Path) -> np.ndarray:

@@ -51,9 +51,17 @@ FASHION_MNIST = {
     ),
 }
 FASHION_CLASSES = [
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-]  # fmt: skip
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
 
 MNIST_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 MNIST = {
@@ -92,9 +100,17 @@ CIFAR10 = RemoteFile(
     "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd",
 )
 CIFAR10_CLASSES = [
-    "airplane", "automobile", "bird", "cat", "deer",
-    "dog", "frog", "horse", "ship", "truck",
-]  # fmt: skip
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+]
 
 
 def _read_idx_set(
@@ -122,7 +138,9 @@ def _read_idx_set(
     )
 
 
-def fashion_mnist(data_dir: PathLike = None, *, download: bool = True, verify: bool = True) -> Arrays:
+def fashion_mnist(
+    data_dir: PathLike = None, *, download: bool = True, verify: bool = True
+) -> Arrays:
     """Fashion-MNIST (Zalando, MIT licence): 60,000 train and 10,000 test 28x28x1 images."""
     return _read_idx_set(FASHION_MNIST, "fashion-mnist", data_dir, download, verify)
 

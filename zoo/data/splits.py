@@ -38,7 +38,12 @@ class Dataset:
 
 
 def split_indices(
-    n_train: int, n_test: int, *, train_size: int | None, val_size: int, test_size: int | None,
+    n_train: int,
+    n_test: int,
+    *,
+    train_size: int | None,
+    val_size: int,
+    test_size: int | None,
     seed: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Indices of (train, validation) into the train split and of the test subset.
@@ -46,7 +51,11 @@ def split_indices(
     `val_size` examples are drawn by a permutation seeded with `seed`; `train_size` (default:
     all that remain) come from the rest. `test_size` (default: all) picks a fixed subset.
     """
-    for key, value in (("train_size", train_size), ("val_size", val_size), ("test_size", test_size)):
+    for key, value in (
+        ("train_size", train_size),
+        ("val_size", val_size),
+        ("test_size", test_size),
+    ):
         if value is not None and (not isinstance(value, int) or value < 0):
             raise UsageError(f"{key} must be a non-negative integer, got {value!r}.")
     if val_size >= n_train:

@@ -23,9 +23,12 @@ BN_MOMENTUM = 0.9
 
 def _conv(x, filters: int, reg: Regularization, **kwargs):
     x = layers.Conv2D(
-        filters, 3, kernel_regularizer=reg.kernel_regularizer(), use_bias=not reg.batchnorm,
+        filters,
+        3,
+        kernel_regularizer=reg.kernel_regularizer(),
+        use_bias=not reg.batchnorm,
         **kwargs,
-    )(x)  # fmt: skip
+    )(x)
     if reg.batchnorm:
         x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
     return layers.Activation("relu")(x)

@@ -35,9 +35,13 @@ def register(*, family: str, task: str = "classification", dataset: str) -> Call
     def wrap(fn: Callable) -> Callable:
         doc = (fn.__doc__ or "").strip().splitlines()
         _MODELS[fn.__name__] = ModelInfo(
-            name=fn.__name__, builder=fn, family=family, task=task, dataset=dataset,
+            name=fn.__name__,
+            builder=fn,
+            family=family,
+            task=task,
+            dataset=dataset,
             description=doc[0] if doc else "",
-        )  # fmt: skip
+        )
         return fn
 
     return wrap

@@ -1,6 +1,6 @@
 """Reports from a folder of trial records: README.md, results.csv, summary.csv, plots/*.png.
 
-    zoo report reports/quick        # or zoo.report.write_report("reports/quick")
+zoo report reports/quick        # or zoo.report.write_report("reports/quick")
 """
 
 from __future__ import annotations
@@ -93,8 +93,10 @@ def write_report(out: str | Path, *, warn=print) -> Path:
     failed = results[results["status"] == "failed"]
     if not failed.empty:
         md += ["## Failed trials", ""]
-        md += [f"- `{r.config_hash}` {r.model} {r.optimizer} {r.regularizer} seed {r.seed}: "
-               f"{r.error}" for r in failed.itertuples()]  # fmt: skip
+        md += [
+            f"- `{r.config_hash}` {r.model} {r.optimizer} {r.regularizer} seed {r.seed}: {r.error}"
+            for r in failed.itertuples()
+        ]
         md.append("")
     readme = out / "README.md"
     readme.write_text("\n".join(md))

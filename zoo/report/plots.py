@@ -44,8 +44,14 @@ def learning_curves(records: list[dict], model: str, path: Path) -> Path:
                 continue
             n = max(map(len, curves))
             padded = np.array([c + [np.nan] * (n - len(c)) for c in curves])
-            ax.plot(range(1, n + 1), np.nanmean(padded, axis=0), marker="o", ms=3,
-                    color=colors[opt], label=opt)  # fmt: skip
+            ax.plot(
+                range(1, n + 1),
+                np.nanmean(padded, axis=0),
+                marker="o",
+                ms=3,
+                color=colors[opt],
+                label=opt,
+            )
         ax.set_title(reg, fontsize=10)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
@@ -76,8 +82,14 @@ def final_accuracy(results: pd.DataFrame, model: str, path: Path) -> Path:
             if vals.empty:
                 continue
             x = i - 0.4 + width * (j + 0.5)
-            ax.bar(x, vals.mean(), width * 0.9, color=colors[reg], alpha=0.35,
-                   label=reg if i == 0 or opt == opts[0] else None)  # fmt: skip
+            ax.bar(
+                x,
+                vals.mean(),
+                width * 0.9,
+                color=colors[reg],
+                alpha=0.35,
+                label=reg if i == 0 or opt == opts[0] else None,
+            )
             ax.scatter([x] * len(vals), vals, color=colors[reg], s=12, zorder=3)
     ax.set_xticks(range(len(opts)), opts, rotation=30, ha="right")
     ax.set_ylabel("test accuracy")
@@ -86,8 +98,14 @@ def final_accuracy(results: pd.DataFrame, model: str, path: Path) -> Path:
         ax.set_ylim(max(0.0, lo - 0.05), min(1.0, df["test_accuracy"].max() + 0.02))
     handles, labels = ax.get_legend_handles_labels()
     uniq = dict(zip(labels, handles, strict=False))
-    ax.legend(uniq.values(), uniq.keys(), fontsize=8, title="regularizer",
-              loc="center left", bbox_to_anchor=(1.0, 0.5))  # fmt: skip
+    ax.legend(
+        uniq.values(),
+        uniq.keys(),
+        fontsize=8,
+        title="regularizer",
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+    )
     ax.set_title(f"{model}: test accuracy per optimizer (dots: seeds; bars: mean)")
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -108,17 +126,36 @@ def heatmap(summary: pd.DataFrame, model: str, path: Path) -> Path:
         ]
     fig, ax = plt.subplots(figsize=(1.3 * len(regs) + 3, 0.45 * len(opts) + 1.8))
     finite = grid[np.isfinite(grid)]
-    im = ax.imshow(grid, cmap="viridis", aspect="auto",
-                   vmin=finite.min() if finite.size else 0, vmax=finite.max() if finite.size else 1)  # fmt: skip
+    im = ax.imshow(
+        grid,
+        cmap="viridis",
+        aspect="auto",
+        vmin=finite.min() if finite.size else 0,
+        vmax=finite.max() if finite.size else 1,
+    )
     for i, opt in enumerate(opts):
         for j, reg in enumerate(regs):
             row = sub[(sub["optimizer"] == opt) & (sub["regularizer"] == reg)]
             if np.isfinite(grid[i, j]):
-                ax.text(j, i, f"{grid[i, j]:.3f}", ha="center", va="center", fontsize=8,
-                        color="white" if grid[i, j] < np.nanmean(finite) else "black")  # fmt: skip
+                ax.text(
+                    j,
+                    i,
+                    f"{grid[i, j]:.3f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if grid[i, j] < np.nanmean(finite) else "black",
+                )
             elif not row.empty:
-                ax.text(j, i, "diverged" if row["diverged"].iloc[0] else "failed",
-                        ha="center", va="center", fontsize=7, color="red")  # fmt: skip
+                ax.text(
+                    j,
+                    i,
+                    "diverged" if row["diverged"].iloc[0] else "failed",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="red",
+                )
     ax.set_xticks(range(len(regs)), regs, rotation=30, ha="right")
     ax.set_yticks(range(len(opts)), opts)
     fig.colorbar(im, ax=ax, label="mean test accuracy")

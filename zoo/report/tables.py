@@ -65,8 +65,12 @@ def results_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _order(label: str, names: list[str]) -> tuple[int, str]:
     base = label.split(":")[0].split("+")[0]
-    return (names.index(label) if label in names else len(names) + (
-        names.index(base) if base in names else len(names)), label)  # fmt: skip
+    return (
+        names.index(label)
+        if label in names
+        else len(names) + (names.index(base) if base in names else len(names)),
+        label,
+    )
 
 
 def optimizer_order(labels) -> list[str]:

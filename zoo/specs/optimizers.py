@@ -101,13 +101,13 @@ def parse_optimizer(spec: str | OptimizerSpec) -> OptimizerSpec:
             f"write the others as key=value, e.g. {name}:lr=0.001:clipnorm=1.0."
         )
     if positional:
-        keywords = {"learning_rate": positional[0], **keywords}
+        keywords = {"lr": positional[0], **keywords}
     valid = _valid_keywords(class_name)
-    for key, text in keywords.items():
-        key = ALIASES.get(key, key)
+    for typed, text in keywords.items():
+        key = ALIASES.get(typed, typed)
         if key not in valid:
-            raise unknown_name(f"keyword for {name}", key, ["lr", *valid])
-        value = parse_value(text, spec=spec, key=key)
+            raise unknown_name(f"keyword for {name}", typed, ["lr", *valid])
+        value = parse_value(text, spec=spec, key=typed)
         if key in POSITIVE and (isinstance(value, bool) or value <= 0):
             raise UsageError(f"{spec!r}: {key} must be a positive number, got {text}.")
         if key in UNIT_INTERVAL and not (0 <= value < 1):

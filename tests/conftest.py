@@ -1,0 +1,73 @@
+"""Shared test helpers: writers for small files in the real data sets' formats."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import struct
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    """Encode a uint8 array in the IDX format (as MNIST and Fashion-MNIST ship)."""
+    assert array.dtype == np.uint8
+    header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.tobytes()
+
+
+def write_idx_gz(path: Path, array: np.ndarray) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wb") as fh:
+        fh.write(idx_bytes(array))
+    return path
+
+
+def write_mnist_like(folder: Path, n_train: int = 60, n_test: int = 20, seed: int = 0) -> dict:
+    """Write the four Fashion-MNIST/MNIST IDX .gz files with random content into `folder`."""
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "train-images-idx3-ubyte.gz": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte.gz": rng.integers(0, 10, n_train, dtype=np.uint8),
+        "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        "t10k-labels-idx1-ubyte.gz": rng.integers(0, 10, n_test, dtype=np.uint8),
+    }
+    for name, arr in arrays.items():
+        write_idx_gz(folder / name, arr)
+    return arrays
+
+
+def write_cifar_binary(path: Path, n_per_batch: int = 4, seed: int = 0) -> dict:
+    """Write a small `cifar-10-binary.tar.gz` in the release's layout and record format."""
+    rng = np.random.default_rng(seed)
+    batches = {}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w:gz") as tar:
+        for name in [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]:
+            labels = rng.integers(0, 10, n_per_batch, dtype=np.uint8)
+            images = rng.integers(0, 256, (n_per_batch, 3, 32, 32), dtype=np.uint8)
+            data = np.concatenate([labels[:, None], images.reshape(n_per_batch, -1)], 1).tobytes()
+            info = tarfile.TarInfo(f"cifar-10-batches-bin/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+            batches[name] = (images.transpose(0, 2, 3, 1), labels)
+    return batches
+
+
+@pytest.fixture
+def isolated_data(monkeypatch, tmp_path):
+    """No real data folders: empty Keras cache and Debian folder, no ZOO_DATA_DIR, offline."""
+    from zoo.data import files
+
+    monkeypatch.delenv("ZOO_DATA_DIR", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    monkeypatch.setattr(files, "DEBIAN_DIR", tmp_path / "debian")
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    from zoo.data import _raw
+
+    _raw.cache_clear()
+    yield tmp_path
+    _raw.cache_clear()

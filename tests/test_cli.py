@@ -1,0 +1,92 @@
+"""The command line, run as a user would: `python -m zoo ...` in a subprocess."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+
+def zoo(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "zoo", *args], capture_output=True, text=True, cwd=cwd, timeout=900
+    )
+
+
+def test_smoke_bench_end_to_end_on_real_fashion_mnist(tmp_path):
+    out = tmp_path / "smoke"
+    run = zoo("bench", "--profile", "smoke", "--out", str(out), "--no-progress")
+    assert run.returncode == 0, run.stderr
+    records = [json.loads(p.read_text()) for p in sorted((out / "results").glob("*.json"))]
+    assert len(records) == 4
+    for r in records:
+        assert r["status"] == "ok"
+        assert r["data_sizes"] == {"train": 512, "val": 256, "test": 512}
+        assert len(r["history"]["val_accuracy"]) == 1 and r["params"] > 30000
+        assert r["throughput_samples_per_s"] > 0 and r["env"]["backend"] == "tensorflow"
+        assert 0.0 <= r["test"]["accuracy"] <= 1.0
+    # The report's numbers are the records' numbers.
+    results = pd.read_csv(out / "results.csv").set_index("config_hash")
+    text = (out / "README.md").read_text()
+    for r in records:
+        acc = r["test"]["accuracy"]
+        assert results.loc[r["config_hash"], "test_accuracy"] == pytest.approx(acc)
+        assert f"{acc:.4f} (1 seed)" in text
+    best = max(records, key=lambda r: r["test"]["accuracy"])["test"]["accuracy"]
+    assert f"**{best:.4f} (1 seed)**" in text
+    assert len(list((out / "plots").glob("*.png"))) == 3
+    assert json.loads((out / "run.json").read_text())["profile"] == "smoke"
+
+    # Re-running skips every finished trial and leaves the records untouched.
+    before = {p.name: p.read_bytes() for p in (out / "results").glob("*.json")}
+    again = zoo("bench", "--profile", "smoke", "--out", str(out), "--no-progress")
+    assert again.returncode == 0, again.stderr
+    assert "4 of 4 trials already done" in again.stderr and "ran 0 trials" in again.stderr
+    assert {p.name: p.read_bytes() for p in (out / "results").glob("*.json")} == before
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["bench", "--models", "cnn_smal"], "unknown model 'cnn_smal'. Did you mean 'cnn_small'?"),
+        (["bench", "--optimizers", "adam,nadan"], "Did you mean 'nadam'?"),
+        (["bench", "--optimizers", "adam:lr=abc"], "lr='abc' is not a number"),
+        (["bench", "--regularizers", "dropout:1.5"], "dropout must be a number in [0, 1)"),
+        (["bench", "--profile", "quik"], "Did you mean 'quick'?"),
+        (["bench", "--suite", "zo"], "unknown suite 'zo'. Did you mean 'zoo'?"),
+        (["bench", "--epochs", "0"], "must be at least 1"),
+        (["report", "/nonexistent/folder"], "has no results/ folder"),
+    ],
+)
+def test_usage_errors_exit_2_without_traceback(tmp_path, args, message):
+    run = zoo(*args, "--out", str(tmp_path / "o")) if args[0] == "bench" else zoo(*args)
+    assert run.returncode == 2
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "o" / "results").exists()
+
+
+def test_list_commands():
+    run = zoo("list", "optimizers")
+    assert run.returncode == 0
+    for name in [
+        "sgd",
+        "momentum",
+        "nesterov",
+        "rmsprop",
+        "adagrad",
+        "adadelta",
+        "adam",
+        "adamw",
+        "nadam",
+        "adamax",
+        "lion",
+    ]:
+        assert f"\n{name} " in "\n" + run.stdout
+    assert "cnn_vgg" in zoo("list", "models").stdout
+    assert "l2+dropout+batchnorm" in zoo("list", "regularizers").stdout
+    profiles = zoo("list", "profiles").stdout
+    assert "smoke" in profiles and "quick" in profiles and "full" in profiles
+    assert "zoo" in zoo("list", "suites").stdout
+    assert zoo("--help").returncode == 0 and "bench" in zoo("bench", "--help").stdout

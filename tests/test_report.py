@@ -1,0 +1,103 @@
+"""Report generation from fixture records (hand-made, with known numbers)."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from zoo.bench import Store
+from zoo.errors import UsageError
+from zoo.report import write_report
+
+
+def fixture_record(opt, reg, seed, acc, status="ok", model="cnn_small"):
+    h = f"{model}-{opt}-{reg}-{seed}"
+    hist = {
+        "loss": [1.0, 0.5],
+        "accuracy": [0.6, 0.8],
+        "val_loss": [0.9, 0.6],
+        "val_accuracy": [0.55, acc - 0.01],
+        "epoch_time_s": [1.0, 0.5],
+    }
+    return {
+        "schema": 1,
+        "config_hash": h,
+        "status": status,
+        "config": {
+            "model": model,
+            "dataset": "fashion_mnist",
+            "seed": seed,
+            "epochs": 2,
+            "batch_size": 32,
+            "train_size": 100,
+            "val_size": 10,
+            "test_size": 50,
+            "optimizer": {"name": opt, "kwargs": {"learning_rate": 0.01}},
+        },
+        "labels": {"optimizer": opt, "regularizer": reg},
+        "history": hist if status == "ok" else {**hist, "loss": [1.0, math.nan]},
+        "test": {"accuracy": acc, "loss": 0.5} if status == "ok" else None,
+        "diverged_epoch": 2 if status == "diverged" else None,
+        "data_sizes": {"train": 100, "val": 10, "test": 50},
+        "params": 1234,
+        "wall_time_s": 2.0,
+        "fit_time_s": 1.5,
+        "throughput_samples_per_s": 200.0,
+        "peak_memory_mb": 500.0,
+        "env": {
+            "keras": "3.15",
+            "backend": "tensorflow",
+            "tensorflow": "2.21",
+            "git_commit": "deadbeef" * 5,
+            "cpu": "test cpu",
+            "cpu_count": 2,
+            "gpu": [],
+        },
+    }
+
+
+@pytest.fixture
+def fixture_dir(tmp_path):
+    store = Store(tmp_path)
+    for rec in [
+        fixture_record("adam", "none", 0, 0.80),
+        fixture_record("adam", "none", 1, 0.84),
+        fixture_record("adam", "l2", 0, 0.90),
+        fixture_record("adam", "l2", 1, 0.92),
+        fixture_record("sgd", "none", 0, 0.70),
+        fixture_record("sgd", "none", 1, 0.72),
+        fixture_record("sgd", "l2", 0, 0.0, status="diverged"),
+        fixture_record("sgd", "l2", 1, 0.0, status="diverged"),
+    ]:
+        store.write(rec)
+    return tmp_path
+
+
+def test_report_files_and_numbers(fixture_dir):
+    readme = write_report(fixture_dir)
+    text = readme.read_text()
+    assert "## cnn_small on fashion_mnist" in text
+    # mean ± sample std over the two seeds, the best cell in bold
+    assert "**0.9100 ± 0.0141**" in text
+    assert "0.8200 ± 0.0283" in text
+    assert "diverged (2/2)" in text
+    results = pd.read_csv(fixture_dir / "results.csv")
+    assert len(results) == 8 and set(results["status"]) == {"ok", "diverged"}
+    summary = pd.read_csv(fixture_dir / "summary.csv")
+    row = summary[(summary.optimizer == "adam") & (summary.regularizer == "l2")].iloc[0]
+    assert row["test_accuracy_mean"] == pytest.approx(0.91)
+    assert row["seeds"] == 2 and row["ok"] == 2
+    # canonical optimizer order: sgd before adam
+    assert list(summary["optimizer"]) == ["sgd", "sgd", "adam", "adam"]
+    for name in ("final_accuracy", "heatmap", "learning_curves"):
+        png = fixture_dir / "plots" / f"cnn_small_{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+        assert f"(plots/{png.name})" in text
+
+
+def test_report_of_empty_or_missing_folder(tmp_path):
+    with pytest.raises(UsageError, match="has no results/ folder"):
+        write_report(tmp_path)
+    (tmp_path / "results").mkdir()
+    with pytest.raises(UsageError, match="holds no trial records"):
+        write_report(tmp_path)

@@ -1,0 +1,133 @@
+"""The result store (atomic writes, skip-on-rerun) and suite files (validation, expansion)."""
+
+import json
+
+import pytest
+
+from zoo.bench import Store, expand, load_suite
+from zoo.bench.suite import Trial
+from zoo.errors import UsageError
+from zoo.specs import parse_optimizer, parse_regularizer
+
+
+def _record(h="abc123", status="ok"):
+    return {"schema": 1, "config_hash": h, "status": status, "config": {}, "labels": {}}
+
+
+def test_atomic_write_and_read(tmp_path):
+    store = Store(tmp_path / "out")
+    path = store.write(_record())
+    assert path == tmp_path / "out" / "results" / "abc123.json"
+    assert json.loads(path.read_text())["status"] == "ok"
+    assert [p.name for p in store.results.iterdir()] == ["abc123.json"]  # no temp files left
+    assert store.is_done("abc123") and not store.is_done("other")
+
+
+def test_failed_write_leaves_old_record_and_no_temp_file(tmp_path):
+    store = Store(tmp_path)
+    store.write(_record())
+    bad = _record()
+    bad["unserializable"] = object()
+    with pytest.raises(TypeError):
+        store.write(bad)
+    assert store.read("abc123")["status"] == "ok"
+    assert [p.name for p in store.results.iterdir()] == ["abc123.json"]
+
+
+def test_failed_trials_are_not_done_and_bad_files_are_skipped(tmp_path):
+    store = Store(tmp_path)
+    store.write(_record("f1", status="failed"))
+    store.write(_record("d1", status="diverged"))
+    assert not store.is_done("f1") and store.is_done("d1")
+    (store.results / "truncated.json").write_text('{"schema": 1, "conf')
+    (store.results / "foreign.json").write_text('{"hello": "world"}')
+    records, warnings = store.load_all()
+    assert sorted(r["config_hash"] for r in records) == ["d1", "f1"]
+    assert len(warnings) == 2 and any("truncated.json" in w for w in warnings)
+
+
+SUITE = """
+description = "test suite"
+[defaults]
+batch_size = 32
+[profiles.tiny]
+seeds = 2
+epochs = 1
+train_size = 100
+[[profiles.tiny.grid]]
+models = ["cnn_small"]
+optimizers = ["adam", "sgd"]
+regularizers = ["none"]
+[[profiles.tiny.grid]]
+models = ["cnn_small"]
+optimizers = ["adam"]
+regularizers = ["none", "l2"]
+epochs = 2
+"""
+
+
+def test_suite_expansion_and_overrides(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(SUITE)
+    suite = load_suite(str(path))
+    trials = expand(suite, "tiny")
+    # grid 1: 2 opt x 1 reg x 2 seeds; grid 2: 1 x 2 x 2 with epochs=2 (a different config)
+    assert len(trials) == 8
+    assert {t.batch_size for t in trials} == {32}
+    assert {t.epochs for t in trials} == {1, 2}
+    over = expand(suite, "tiny", {"optimizers": ["nadam"], "seeds": 1, "epochs": 3})
+    assert {t.optimizer.label for t in over} == {"nadam"} and {t.epochs for t in over} == {3}
+    assert len(over) == 2  # the two grids' regularizers: none, l2
+    with pytest.raises(UsageError, match="unknown profile of suite 'mine' 'tyni'"):
+        expand(suite, "tyni")
+
+
+def test_suite_typo_key_is_reported(tmp_path):
+    path = tmp_path / "typo.toml"
+    path.write_text(SUITE.replace("train_size = 100", "trian_size = 100"))
+    with pytest.raises(UsageError, match="unknown key 'trian_size' \\(did you mean 'train_size'"):
+        load_suite(str(path))
+
+
+def test_builtin_suite_profiles():
+    suite = load_suite("zoo")
+    assert {"smoke", "quick", "full"} <= set(suite.profiles)
+    quick = expand(suite, "quick")
+    assert len({t.seed for t in quick}) >= 2
+    assert len({t.optimizer.name for t in quick}) == 11
+
+
+def _trial(**kw):
+    base = dict(
+        model="cnn_small",
+        dataset="fashion_mnist",
+        optimizer=parse_optimizer("adam"),
+        regularizer=parse_regularizer("none"),
+        seed=0,
+        epochs=1,
+        batch_size=32,
+        train_size=100,
+        val_size=10,
+        test_size=10,
+        versions={"keras": "3"},
+    )
+    base.update(kw)
+    return Trial(**base)
+
+
+def test_config_hash_covers_everything_that_changes_results():
+    h = _trial().config_hash
+    assert _trial(optimizer=parse_optimizer("adam:lr=0.001")).config_hash == h
+    changed = [
+        _trial(optimizer=parse_optimizer("adam:lr=3e-4")),
+        _trial(regularizer=parse_regularizer("l2")),
+        _trial(seed=1),
+        _trial(epochs=2),
+        _trial(batch_size=64),
+        _trial(train_size=200),
+        _trial(val_size=20),
+        _trial(test_size=None),
+        _trial(versions={"keras": "4"}),
+    ]
+    hashes = {t.config_hash for t in changed}
+    assert h not in hashes and len(hashes) == len(changed)
