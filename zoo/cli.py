@@ -212,12 +212,36 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _import_backend_quietly() -> None:
+    """Import Keras and start its backend with native stderr muted.
+
+    TensorFlow's C++ start-up prints CUDA-probing lines ("Could not find cuda drivers",
+    "failed call to cuInit") on machines without a GPU, which no environment variable
+    silences. Python-level errors still raise as usual.
+    """
+    import os
+
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    sys.stderr.flush()
+    os.dup2(null, 2)
+    try:
+        import keras
+
+        keras.ops.convert_to_tensor([0.0])
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return 2
+    if not args.debug:
+        _import_backend_quietly()
     handler = {"list": cmd_list, "bench": cmd_bench, "report": cmd_report}[args.command]
     try:
         return handler(args)
