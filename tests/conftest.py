@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import struct
 import tarfile
 from pathlib import Path
@@ -57,6 +58,14 @@ def write_cifar_binary(path: Path, n_per_batch: int = 4, seed: int = 0) -> dict:
     return batches
 
 
+@pytest.fixture(scope="session", autouse=True)
+def zoo_cache(tmp_path_factory):
+    """Tests (and the CLI they start) extract and vectorize into a temporary zoo cache."""
+    if "ZOO_CACHE_DIR" not in os.environ:
+        os.environ["ZOO_CACHE_DIR"] = str(tmp_path_factory.mktemp("zoo-cache"))
+    return os.environ["ZOO_CACHE_DIR"]
+
+
 @pytest.fixture
 def isolated_data(monkeypatch, tmp_path):
     """No real data folders: empty Keras cache and Debian folder, no ZOO_DATA_DIR, offline."""
@@ -71,3 +80,37 @@ def isolated_data(monkeypatch, tmp_path):
     _raw.cache_clear()
     yield tmp_path
     _raw.cache_clear()
+
+
+def write_imdb_archive(path: Path, n: int = 12, extra: dict[str, bytes] | None = None) -> None:
+    """Write a small `aclImdb.tar.gz` in the original layout.
+
+    Train reviews use the words good/bad plus `trainonly`; test reviews add `testonlyword`,
+    so a vocabulary learnt from the test split is easy to spot.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w:gz") as tar:
+
+        def add(name: str, data: bytes) -> None:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+        add("aclImdb/README", b"Large Movie Review Dataset (test copy)")
+        for split in ("train", "test"):
+            for label, word in (("pos", "good great"), ("neg", "bad awful")):
+                for i in range(n):
+                    extra_word = "trainonly" if split == "train" else "testonlyword"
+                    text = f"A {word} film, {word}! <br /> {extra_word} number {i}."
+                    add(f"aclImdb/{split}/{label}/{i}_{8 if label == 'pos' else 2}.txt",
+                        text.encode())  # fmt: skip
+        for name, data in (extra or {}).items():
+            add(name, data)
+
+
+@pytest.fixture
+def imdb_dir(isolated_data, monkeypatch):
+    """A data folder holding a small generated IMDB archive, with its own zoo cache."""
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(isolated_data / "cache"))
+    write_imdb_archive(isolated_data / "d" / "aclImdb.tar.gz")
+    return isolated_data / "d"

@@ -19,12 +19,14 @@ def test_smoke_bench_end_to_end_on_real_fashion_mnist(tmp_path):
     run = zoo("bench", "--profile", "smoke", "--out", str(out), "--no-progress")
     assert run.returncode == 0, run.stderr
     records = [json.loads(p.read_text()) for p in sorted((out / "results").glob("*.json"))]
-    assert len(records) == 4
+    assert len(records) == 8
+    assert {r["config"]["model"] for r in records} == {"cnn_small", "lstm"}
     for r in records:
         assert r["status"] == "ok"
         assert r["data_sizes"] == {"train": 512, "val": 256, "test": 512}
         assert len(r["history"]["val_accuracy"]) == 1 and r["params"] > 30000
         assert r["throughput_samples_per_s"] > 0 and r["env"]["backend"] == "tensorflow"
+        assert r["env"]["keras"] == r["config"]["versions"]["keras"]
         assert 0.0 <= r["test"]["accuracy"] <= 1.0
     # The report's numbers are the records' numbers.
     results = pd.read_csv(out / "results.csv").set_index("config_hash")
@@ -34,16 +36,37 @@ def test_smoke_bench_end_to_end_on_real_fashion_mnist(tmp_path):
         assert results.loc[r["config_hash"], "test_accuracy"] == pytest.approx(acc)
         assert f"{acc:.4f} (1 seed)" in text
     best = max(records, key=lambda r: r["test"]["accuracy"])["test"]["accuracy"]
-    assert f"**{best:.4f} (1 seed)**" in text
-    assert len(list((out / "plots").glob("*.png"))) == 3
+    for model in ("cnn_small", "lstm"):
+        ok = [r for r in records if r["config"]["model"] == model]
+        best = max(r["test"]["accuracy"] for r in ok)
+        assert f"**{best:.4f} (1 seed)**" in text
+    assert "## cnn_small on fashion_mnist" in text and "## lstm on imdb" in text
+    assert len(list((out / "plots").glob("*.png"))) == 6
     assert json.loads((out / "run.json").read_text())["profile"] == "smoke"
 
     # Re-running skips every finished trial and leaves the records untouched.
     before = {p.name: p.read_bytes() for p in (out / "results").glob("*.json")}
     again = zoo("bench", "--profile", "smoke", "--out", str(out), "--no-progress")
     assert again.returncode == 0, again.stderr
-    assert "4 of 4 trials already done" in again.stderr and "ran 0 trials" in again.stderr
+    assert "8 of 8 trials already done" in again.stderr and "ran 0 trials" in again.stderr
     assert {p.name: p.read_bytes() for p in (out / "results").glob("*.json")} == before
+
+
+def test_lstm_smoke_bench_on_real_imdb(tmp_path):
+    out = tmp_path / "lstm"
+    run = zoo("bench", "--models", "lstm", "--optimizers", "adam,rmsprop,sgd",
+              "--regularizers", "none,dropout", "--profile", "smoke", "--out", str(out),
+              "--no-progress")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    results = pd.read_csv(out / "results.csv")
+    assert len(results) == 6 and set(results["model"]) == {"lstm"}
+    assert set(results["optimizer"]) == {"adam", "rmsprop", "sgd"}
+    assert (results["status"] == "ok").all() and results["test_accuracy"].between(0, 1).all()
+    text = (out / "README.md").read_text()
+    assert "## lstm on imdb" in text
+    for name in ("final_accuracy", "heatmap", "learning_curves"):
+        assert (out / "plots" / f"lstm_{name}.png").is_file()
+        assert f"plots/lstm_{name}.png" in text
 
 
 @pytest.mark.parametrize(
@@ -84,7 +107,8 @@ def test_list_commands():
         "lion",
     ]:
         assert f"\n{name} " in "\n" + run.stdout
-    assert "cnn_vgg" in zoo("list", "models").stdout
+    models = zoo("list", "models").stdout
+    assert "cnn_vgg" in models and "bilstm" in models
     assert "l2+dropout+batchnorm" in zoo("list", "regularizers").stdout
     profiles = zoo("list", "profiles").stdout
     assert "smoke" in profiles and "quick" in profiles and "full" in profiles

@@ -33,6 +33,7 @@ if keras.backend.backend() == "tensorflow":  # silence tf.function retracing cha
 # What the harness does for each task a model can declare at registration.
 TASKS: dict[str, dict[str, Any]] = {
     "classification": {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]},
+    "binary_classification": {"loss": "binary_crossentropy", "metrics": ["accuracy"]},
 }
 
 
@@ -116,9 +117,7 @@ def _train(trial: Trial, data_dir: str | None, on_epoch) -> dict[str, Any]:
         data_dir=data_dir,
     )
     keras.utils.set_random_seed(trial.seed)
-    model = info.builder(
-        input_shape=ds.input_shape, num_classes=ds.num_classes, regularizer=trial.regularizer
-    )
+    model = info.builder(**ds.model_kwargs, regularizer=trial.regularizer)
     model.compile(
         optimizer=trial.optimizer.build(),
         loss=task["loss"],

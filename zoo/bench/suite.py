@@ -40,6 +40,7 @@ SETTINGS: dict[str, Any] = {
     "val_size": 5000,
     "test_size": None,  # None: the whole test split
     "jit_compile": False,  # XLA measured 3x slower per trial on CPU (recompiles)
+    "data_options": {},  # keyword options of the data set, e.g. vocab_size for imdb
 }
 AXES = ("models", "optimizers", "regularizers")
 SUITE_KEYS = {"description", "defaults", "profiles"}
@@ -81,6 +82,7 @@ class Trial:
     val_size: int
     test_size: int | None
     jit_compile: bool = False
+    data_options: dict[str, Any] = field(default_factory=dict, hash=False)
     versions: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def config(self) -> dict[str, Any]:
@@ -97,6 +99,7 @@ class Trial:
             "val_size": self.val_size,
             "test_size": self.test_size,
             "jit_compile": self.jit_compile,
+            "data_options": dict(sorted(self.data_options.items())),
             "versions": dict(self.versions),
         }
 
@@ -178,6 +181,36 @@ def _positive(key: str, value: Any, *, allow_none: bool = False, allow_zero: boo
         raise UsageError(f"{key} must be an integer >= {low}, got {value!r}.")
 
 
+def _select_models(prof: dict[str, Any], models: list[str] | None) -> list[dict[str, Any]]:
+    """The profile's grids restricted to `models` (all of them when None).
+
+    A requested model keeps the settings of the grids that list it; a model no grid lists
+    joins the first grid of its family (else the first grid), so it trains with the
+    settings (data options, sizes) meant for its kind of model.
+    """
+    grids = [{"models": [], **g} for g in prof["grid"]]
+    if models is None:
+        return grids
+    for m in models:
+        model_info(m)  # unknown names fail here, with the closest match
+    selected = []
+    for g in grids:
+        keep = [m for m in models if m in g["models"]]
+        if keep:
+            selected.append({**g, "models": keep})
+    listed = {m for g in grids for m in g["models"]}
+    for m in dict.fromkeys(models):
+        if m in listed:
+            continue
+        family = model_info(m).family
+        home = next(
+            (g for g in grids if any(model_info(x).family == family for x in g["models"])),
+            grids[0],
+        )
+        selected.append({**home, "models": [m]})
+    return selected
+
+
 def expand(
     suite: Suite,
     profile: str,
@@ -189,13 +222,14 @@ def expand(
         raise unknown_name(f"profile of suite {suite.name!r}", profile, suite.profiles)
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     prof = suite.profiles[profile]
+    grids = _select_models(prof, overrides.pop("models", None))
     trials: dict[str, Trial] = {}
-    for grid in prof["grid"]:
+    for grid in grids:
         s = {**SETTINGS, **suite.defaults}
         s.update({k: v for k, v in prof.items() if k in SETTINGS})
         s.update({k: v for k, v in grid.items() if k in SETTINGS})
         s.update({k: v for k, v in overrides.items() if k in SETTINGS})
-        axes = {a: overrides.get(a, grid.get(a, prof.get(a))) for a in AXES}
+        axes = {a: overrides.get(a, grid.get(a)) for a in AXES}
         for a, values in axes.items():
             if not values or not isinstance(values, list):
                 raise UsageError(f"profile {profile!r}: a grid needs a non-empty list {a} = [...].")
@@ -204,6 +238,8 @@ def expand(
         _positive("train_size", s["train_size"], allow_none=True)
         _positive("test_size", s["test_size"], allow_none=True)
         _positive("val_size", s["val_size"], allow_zero=True)
+        if not isinstance(s["data_options"], dict):
+            raise UsageError(f"data_options must be a table, got {s['data_options']!r}.")
         seeds = _seeds(s["seeds"])
         infos = [model_info(m) for m in axes["models"]]
         optimizers = [parse_optimizer(o) for o in axes["optimizers"]]

@@ -17,44 +17,42 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zoo.data import images
+from zoo.data import images, text
 from zoo.data.files import search_dirs
 from zoo.data.splits import Dataset, split_indices
-from zoo.errors import unknown_name
+from zoo.errors import UsageError, unknown_name
 
 
 @dataclass(frozen=True)
 class DatasetInfo:
     name: str
     loader: Callable
+    kind: str  # "image": uint8 images scaled to [0, 1]; "text": int token sequences
     num_classes: int
     class_names: list[str]
     description: str
+    options: tuple[str, ...] = ()  # keyword options the loader takes (`data_options`)
 
 
 DATASETS: dict[str, DatasetInfo] = {
     "fashion_mnist": DatasetInfo(
-        "fashion_mnist",
-        images.fashion_mnist,
-        10,
-        images.FASHION_CLASSES,
+        "fashion_mnist", images.fashion_mnist, "image", 10, images.FASHION_CLASSES,
         "Fashion-MNIST, 28x28 grey clothing images, 60k train / 10k test",
     ),
     "mnist": DatasetInfo(
-        "mnist",
-        images.mnist,
-        10,
-        [str(i) for i in range(10)],
+        "mnist", images.mnist, "image", 10, [str(i) for i in range(10)],
         "MNIST handwritten digits, 28x28 grey, 60k train / 10k test",
     ),
     "cifar10": DatasetInfo(
-        "cifar10",
-        images.cifar10,
-        10,
-        images.CIFAR10_CLASSES,
+        "cifar10", images.cifar10, "image", 10, images.CIFAR10_CLASSES,
         "CIFAR-10, 32x32 colour images, 50k train / 10k test",
     ),
-}
+    "imdb": DatasetInfo(
+        "imdb", text.imdb, "text", 2, ["negative", "positive"],
+        "IMDB movie reviews (raw text, vectorized), 25k train / 25k test, binary sentiment",
+        options=("vocab_size", "sequence_length"),
+    ),
+}  # fmt: skip
 
 DEFAULT_VAL_SIZE = 5000
 
@@ -64,8 +62,19 @@ def list_datasets() -> list[str]:
 
 
 @functools.lru_cache(maxsize=4)
-def _raw(name: str, data_dir: str | None, download: bool, verify: bool):
-    return DATASETS[name].loader(data_dir, download=download, verify=verify)
+def _raw(name: str, data_dir: str | None, download: bool, verify: bool, options: tuple):
+    return DATASETS[name].loader(data_dir, download=download, verify=verify, **dict(options))
+
+
+def _check_options(info: DatasetInfo, options: dict) -> None:
+    for key, value in options.items():
+        if key not in info.options:
+            valid = ", ".join(info.options) or "none"
+            raise UsageError(
+                f"data set {info.name!r} takes no option {key!r}; its options: {valid}."
+            )
+        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+            raise UsageError(f"data option {key} must be an integer >= 2, got {value!r}.")
 
 
 def load_dataset(
@@ -78,40 +87,48 @@ def load_dataset(
     data_dir: str | os.PathLike | None = None,
     download: bool = True,
     verify: bool = True,
+    **options: int,
 ) -> Dataset:
-    """Load data set `name` with a seeded validation split; images scaled to [0, 1] float32.
+    """Load data set `name` with a seeded validation split.
 
-    Raw files are read once per process and cached, so trials that share a data set do not
-    re-read it.
+    Images come as float32 in [0, 1]; text as int32 token ids (`options`: `vocab_size`,
+    `sequence_length`). Raw files are read once per process and cached, so trials that share
+    a data set do not re-read or re-vectorize it.
     """
     if name not in DATASETS:
         raise unknown_name("dataset", name, DATASETS)
     info = DATASETS[name]
+    _check_options(info, options)
     key_dir = str(data_dir) if data_dir else None
-    x_train, y_train, x_test, y_test = _raw(name, key_dir, download, verify)
+    raw = _raw(name, key_dir, download, verify, tuple(sorted(options.items())))
+    x_train, y_train, x_test, y_test = raw[:4]
     tr, va, te = split_indices(
-        len(x_train),
-        len(x_test),
-        train_size=train_size,
-        val_size=val_size,
-        test_size=test_size,
-        seed=seed,
-    )
+        len(x_train), len(x_test), train_size=train_size, val_size=val_size,
+        test_size=test_size, seed=seed,
+    )  # fmt: skip
 
-    def scale(x: np.ndarray) -> np.ndarray:
-        return x.astype("float32") / np.float32(255.0)
+    if info.kind == "image":
 
+        def prep(x: np.ndarray) -> np.ndarray:
+            return x.astype("float32") / np.float32(255.0)
+
+        model_kwargs = {"input_shape": tuple(x_train.shape[1:]), "num_classes": info.num_classes}
+        vocabulary = None
+    else:
+
+        def prep(x: np.ndarray) -> np.ndarray:
+            return x
+
+        vocabulary = raw[4]
+        model_kwargs = {"vocab_size": len(vocabulary), "sequence_length": x_train.shape[1]}
     return Dataset(
         name=name,
-        x_train=scale(x_train[tr]),
-        y_train=y_train[tr].astype("int32"),
-        x_val=scale(x_train[va]),
-        y_val=y_train[va].astype("int32"),
-        x_test=scale(x_test[te]),
-        y_test=y_test[te].astype("int32"),
-        num_classes=info.num_classes,
-        class_names=list(info.class_names),
-    )
+        x_train=prep(x_train[tr]), y_train=y_train[tr].astype("int32"),
+        x_val=prep(x_train[va]), y_val=y_train[va].astype("int32"),
+        x_test=prep(x_test[te]), y_test=y_test[te].astype("int32"),
+        num_classes=info.num_classes, class_names=list(info.class_names),
+        model_kwargs=model_kwargs, vocabulary=vocabulary,
+    )  # fmt: skip
 
 
 __all__ = ["DATASETS", "Dataset", "list_datasets", "load_dataset", "search_dirs"]

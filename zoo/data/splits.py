@@ -28,6 +28,10 @@ class Dataset:
     y_test: np.ndarray
     num_classes: int
     class_names: list[str] = field(default_factory=list)
+    # What a model builder needs to fit this data: `input_shape` and `num_classes` for
+    # images, `vocab_size` and `sequence_length` for text.
+    model_kwargs: dict = field(default_factory=dict)
+    vocabulary: list[str] | None = None  # text: the vectorizer's vocabulary (train only)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
