@@ -34,6 +34,15 @@ def _conv(x, filters: int, reg: Regularization, **kwargs):
     return layers.Activation("relu")(x)
 
 
+def _classifier(x, num_classes: int, reg: Regularization):
+    """Dropout (if any), then the softmax layer."""
+    if reg.dropout:
+        x = layers.Dropout(reg.dropout)(x)
+    return layers.Dense(
+        num_classes, activation="softmax", kernel_regularizer=reg.kernel_regularizer()
+    )(x)
+
+
 @register(family="cnn", dataset="fashion_mnist")
 def cnn_small(
     input_shape: Sequence[int] = (28, 28, 1),
@@ -48,12 +57,7 @@ def cnn_small(
     x = _conv(x, 64, reg)
     x = layers.MaxPooling2D()(x)
     x = layers.Flatten()(x)
-    if reg.dropout:
-        x = layers.Dropout(reg.dropout)(x)
-    outputs = layers.Dense(
-        num_classes, activation="softmax", kernel_regularizer=reg.kernel_regularizer()
-    )(x)
-    return keras.Model(inputs, outputs, name="cnn_small")
+    return keras.Model(inputs, _classifier(x, num_classes, reg), name="cnn_small")
 
 
 @register(family="cnn", dataset="fashion_mnist")
@@ -86,9 +90,4 @@ def cnn_vgg(
     if reg.batchnorm:
         x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
     x = layers.Activation("relu")(x)
-    if reg.dropout:
-        x = layers.Dropout(reg.dropout)(x)
-    outputs = layers.Dense(
-        num_classes, activation="softmax", kernel_regularizer=reg.kernel_regularizer()
-    )(x)
-    return keras.Model(inputs, outputs, name="cnn_vgg")
+    return keras.Model(inputs, _classifier(x, num_classes, reg), name="cnn_vgg")
