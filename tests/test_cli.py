@@ -62,6 +62,14 @@ def test_lstm_smoke_bench_on_real_imdb(tmp_path):
     assert len(results) == 6 and set(results["model"]) == {"lstm"}
     assert set(results["optimizer"]) == {"adam", "rmsprop", "sgd"}
     assert (results["status"] == "ok").all() and results["test_accuracy"].between(0, 1).all()
+    # The suite's data options reach the data set and the model: a 5,000-word vocabulary.
+    from zoo.models import build
+
+    expected = build("lstm", vocab_size=5000, sequence_length=64).count_params()
+    records = [json.loads(p.read_text()) for p in (out / "results").glob("*.json")]
+    assert all(r["config"]["data_options"] == {"vocab_size": 5000, "sequence_length": 64}
+               for r in records)  # fmt: skip
+    assert {r["params"] for r in records} == {expected}
     text = (out / "README.md").read_text()
     assert "## lstm on imdb" in text
     for name in ("final_accuracy", "heatmap", "learning_curves"):

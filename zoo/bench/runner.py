@@ -115,6 +115,7 @@ def _train(trial: Trial, data_dir: str | None, on_epoch) -> dict[str, Any]:
         test_size=trial.test_size,
         seed=trial.seed,
         data_dir=data_dir,
+        **trial.data_options,
     )
     keras.utils.set_random_seed(trial.seed)
     model = info.builder(**ds.model_kwargs, regularizer=trial.regularizer)
