@@ -78,6 +78,10 @@ def test_suite_expansion_and_overrides(tmp_path):
     over = expand(suite, "tiny", {"optimizers": ["nadam"], "seeds": 1, "epochs": 3})
     assert {t.optimizer.label for t in over} == {"nadam"} and {t.epochs for t in over} == {3}
     assert len(over) == 2  # the two grids' regularizers: none, l2
+    lstm = expand(load_suite("zoo"), "smoke", {"models": ["lstm"]})
+    assert {tuple(t.data_options.items()) for t in lstm} == {
+        (("vocab_size", 5000), ("sequence_length", 64))
+    }
     with pytest.raises(UsageError, match="unknown profile of suite 'mine' 'tyni'"):
         expand(suite, "tyni")
 
@@ -128,6 +132,7 @@ def test_config_hash_covers_everything_that_changes_results():
         _trial(val_size=20),
         _trial(test_size=None),
         _trial(versions={"keras": "4"}),
+        _trial(data_options={"vocab_size": 100}),
     ]
     hashes = {t.config_hash for t in changed}
     assert h not in hashes and len(hashes) == len(changed)

@@ -260,6 +260,7 @@ def expand(
                             val_size=s["val_size"],
                             test_size=s["test_size"],
                             jit_compile=bool(s["jit_compile"]),
+                            data_options=dict(s["data_options"]),
                             versions=dict(versions or {}),
                         )
                         trials.setdefault(t.config_hash, t)
