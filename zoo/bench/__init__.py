@@ -72,7 +72,7 @@ def run_trials(
         file=stream,
         disable=not progress,
         dynamic_ncols=True,
-        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}] {postfix}",
+        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]",
     )
     if summary.skipped:
         tqdm.write(

@@ -20,7 +20,10 @@ __all__ = ["write_report"]
 def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]:
     envs = [r.get("env", {}) for r in records]
     first = envs[0] if envs else {}
-    commits = sorted({e.get("git_commit") or "unknown" for e in envs})
+    commits = sorted(
+        {(e.get("git_commit") or "unknown")[:12] + (" (uncommitted changes)" if e.get("git_dirty")
+         else "") for e in envs}
+    )  # fmt: skip
     lines = []
     if run:
         lines.append(f"- Command: `{run.get('command', '')}`")
@@ -32,7 +35,7 @@ def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]
         f"{first.get(first.get('backend', ''), '')}, Python {first.get('python')}",
         f"- Hardware: {first.get('cpu')} ({first.get('cpu_count')} cores)"
         + (f", GPU: {', '.join(first['gpu'])}" if first.get("gpu") else ", no GPU"),
-        f"- Git commit: {', '.join(c[:12] for c in commits)}",
+        f"- Git commit: {', '.join(commits)}",
     ]
     return lines
 

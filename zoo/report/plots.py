@@ -59,8 +59,18 @@ def learning_curves(records: list[dict], model: str, path: Path) -> Path:
         ax.set_ylabel("validation accuracy")
     for ax in list(axes.flat)[len(regs) :]:
         ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    # One legend for all panels: every optimizer, whichever panels it appears in.
+    entries = {}
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    fig.legend(
+        list(entries.values()),
+        list(entries.keys()),
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        fontsize=8,
+    )
     fig.suptitle(f"{model}: learning curves (mean over seeds)")
     fig.tight_layout()
     fig.savefig(path, dpi=90, bbox_inches="tight")
@@ -77,6 +87,7 @@ def final_accuracy(results: pd.DataFrame, model: str, path: Path) -> Path:
     width = 0.8 / max(len(regs), 1)
     fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(opts) + 2), 4))
     for j, reg in enumerate(regs):
+        labelled = False  # one legend entry per regularizer, on its first bar
         for i, opt in enumerate(opts):
             vals = df[(df["optimizer"] == opt) & (df["regularizer"] == reg)]["test_accuracy"]
             if vals.empty:
@@ -88,19 +99,16 @@ def final_accuracy(results: pd.DataFrame, model: str, path: Path) -> Path:
                 width * 0.9,
                 color=colors[reg],
                 alpha=0.35,
-                label=reg if i == 0 or opt == opts[0] else None,
+                label=None if labelled else reg,
             )
+            labelled = True
             ax.scatter([x] * len(vals), vals, color=colors[reg], s=12, zorder=3)
     ax.set_xticks(range(len(opts)), opts, rotation=30, ha="right")
     ax.set_ylabel("test accuracy")
     if not df.empty:
         lo = df["test_accuracy"].min()
         ax.set_ylim(max(0.0, lo - 0.05), min(1.0, df["test_accuracy"].max() + 0.02))
-    handles, labels = ax.get_legend_handles_labels()
-    uniq = dict(zip(labels, handles, strict=False))
     ax.legend(
-        uniq.values(),
-        uniq.keys(),
         fontsize=8,
         title="regularizer",
         loc="center left",
