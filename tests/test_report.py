@@ -95,6 +95,17 @@ def test_report_files_and_numbers(fixture_dir):
         assert f"(plots/{png.name})" in text
 
 
+def test_learning_curves_without_validation_use_training_accuracy(tmp_path):
+    from zoo.report.plots import learning_curves
+
+    rec = fixture_record("adam", "none", 0, 0.8)
+    del rec["history"]["val_accuracy"], rec["history"]["val_loss"]
+    fig = learning_curves([rec], "cnn_small", tmp_path / "curves.png")
+    assert fig.stat().st_size > 5000
+    Store(tmp_path).write(rec)
+    assert "cnn_small" in write_report(tmp_path).read_text()
+
+
 def test_report_of_empty_or_missing_folder(tmp_path):
     with pytest.raises(UsageError, match="has no results/ folder"):
         write_report(tmp_path)

@@ -22,8 +22,12 @@ def _colors(labels: list[str]) -> dict[str, Any]:
 
 
 def learning_curves(records: list[dict], model: str, path: Path) -> Path:
-    """Validation accuracy per epoch, mean over seeds; one panel per regularizer."""
+    """Validation accuracy per epoch, mean over seeds; one panel per regularizer.
+
+    Runs without a validation split (`val_size = 0`) show training accuracy instead.
+    """
     recs = [r for r in records if r["config"]["model"] == model and r.get("history")]
+    metric = "val_accuracy" if any(r["history"].get("val_accuracy") for r in recs) else "accuracy"
     regs = regularizer_order(r["labels"]["regularizer"] for r in recs)
     opts = optimizer_order(r["labels"]["optimizer"] for r in recs)
     colors = _colors(opts)
@@ -35,7 +39,7 @@ def learning_curves(records: list[dict], model: str, path: Path) -> Path:
     for ax, reg in zip(axes.flat, regs, strict=False):
         for opt in opts:
             curves = [
-                r["history"].get("val_accuracy", [])
+                r["history"].get(metric, [])
                 for r in recs
                 if r["labels"]["regularizer"] == reg and r["labels"]["optimizer"] == opt
             ]
@@ -56,7 +60,7 @@ def learning_curves(records: list[dict], model: str, path: Path) -> Path:
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
     for ax in axes[:, 0]:
-        ax.set_ylabel("validation accuracy")
+        ax.set_ylabel("validation accuracy" if metric == "val_accuracy" else "training accuracy")
     for ax in list(axes.flat)[len(regs) :]:
         ax.axis("off")
     # One legend for all panels: every optimizer, whichever panels it appears in.
