@@ -21,6 +21,7 @@ A suite file lives in `benchmarks/suites/<name>.toml`:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import tomllib
@@ -244,24 +245,21 @@ def expand(
         infos = [model_info(m) for m in axes["models"]]
         optimizers = [parse_optimizer(o) for o in axes["optimizers"]]
         regularizers = [parse_regularizer(r) for r in axes["regularizers"]]
-        for info in infos:
-            for opt in optimizers:
-                for reg in regularizers:
-                    for seed in seeds:
-                        t = Trial(
-                            model=info.name,
-                            dataset=info.dataset,
-                            optimizer=opt,
-                            regularizer=reg,
-                            seed=seed,
-                            epochs=s["epochs"],
-                            batch_size=s["batch_size"],
-                            train_size=s["train_size"],
-                            val_size=s["val_size"],
-                            test_size=s["test_size"],
-                            jit_compile=bool(s["jit_compile"]),
-                            data_options=dict(s["data_options"]),
-                            versions=dict(versions or {}),
-                        )
-                        trials.setdefault(t.config_hash, t)
+        for info, opt, reg, seed in itertools.product(infos, optimizers, regularizers, seeds):
+            t = Trial(
+                model=info.name,
+                dataset=info.dataset,
+                optimizer=opt,
+                regularizer=reg,
+                seed=seed,
+                epochs=s["epochs"],
+                batch_size=s["batch_size"],
+                train_size=s["train_size"],
+                val_size=s["val_size"],
+                test_size=s["test_size"],
+                jit_compile=bool(s["jit_compile"]),
+                data_options=dict(s["data_options"]),
+                versions=dict(versions or {}),
+            )
+            trials.setdefault(t.config_hash, t)
     return list(trials.values())
