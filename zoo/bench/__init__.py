@@ -84,8 +84,9 @@ def run_trials(
             bar.set_description_str(trial.label)
 
             def on_epoch(epoch: int, logs: dict, trial: Trial = trial) -> None:
-                val = logs.get("val_accuracy")
-                shown = f" val_acc {val:.3f}" if val is not None else ""
+                key = "val_accuracy" if "val_accuracy" in logs else "accuracy"
+                value = logs.get(key)
+                shown = f" {key} {value:.3f}" if value is not None else ""
                 bar.set_postfix_str(f"epoch {epoch}/{trial.epochs}{shown}")
 
             record = run_trial(trial, data_dir=data_dir, on_epoch=on_epoch)
