@@ -63,6 +63,22 @@ def test_links_are_refused(tmp_path):
         safe_extract(archive, tmp_path / "out")
 
 
+def test_keep_last_tokens():
+    from zoo.data.text import KeepLastTokens
+
+    ids = np.array([[5, 6, 7, 0], [8, 0, 0, 0], [0, 0, 0, 0], [1, 2, 3, 4]])
+    out = np.asarray(KeepLastTokens(2)(ids))
+    np.testing.assert_array_equal(out, [[6, 7], [0, 8], [0, 0], [3, 4]])
+    wide = np.asarray(KeepLastTokens(6)(ids))
+    np.testing.assert_array_equal(wide[0], [0, 0, 0, 5, 6, 7])
+
+
+def test_reviews_keep_their_last_tokens(imdb_dir):
+    x_train, _, _, _, vocab = imdb(imdb_dir, verify=False, vocab_size=50, sequence_length=3)
+    # "... trainonly number 0." ends every training review: its last three tokens.
+    assert [vocab[i] for i in x_train[0]] == ["trainonly", "number", "0"]
+
+
 def test_vocabulary_is_learnt_from_train_only(imdb_dir):
     x_train, y_train, x_test, y_test, vocab = imdb(
         imdb_dir, verify=False, vocab_size=50, sequence_length=12

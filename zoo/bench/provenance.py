@@ -23,8 +23,11 @@ def versions() -> dict[str, str]:
 
     backend = keras.backend.backend()
     module = importlib.import_module(backend)
+    from zoo.data.files import DATA_VERSION
+
     return {
         "zoo": zoo.__version__,
+        "data": str(DATA_VERSION),
         "keras": keras.__version__,
         "backend": backend,
         backend: getattr(module, "__version__", "unknown"),

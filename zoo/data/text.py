@@ -7,8 +7,10 @@ folder; links and devices are refused), into the zoo cache (`$ZOO_CACHE_DIR`, de
 `~/.cache/zoo`). The original 25,000 / 25,000 train / test split is kept.
 
 Vectorization (`keras.layers.TextVectorization`) learns its vocabulary from the 25,000
-training reviews only, then turns every review into a fixed-length int sequence; the result
-is cached as `.npz` (no pickle) per vocabulary size and sequence length.
+training reviews only, then turns every review into its token ids and keeps the *last*
+`sequence_length` of them (`KeepLastTokens`, as `pad_sequences` does by default: reviews end
+with their verdict); shorter reviews are padded with 0 in front. The result is cached as
+`.npz` (no pickle) per vocabulary size and sequence length.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ import tarfile
 import tempfile
 from pathlib import Path, PurePosixPath
 
+import keras
 import numpy as np
+from keras import ops
 
-from zoo.data.files import RemoteFile, find_file, locate, search_dirs, sha256_file
+from zoo.data.files import DATA_VERSION, RemoteFile, find_file, locate, search_dirs, sha256_file
 from zoo.errors import DataError
 
 IMDB = RemoteFile(
@@ -37,7 +41,6 @@ IMDB_LABELED = RemoteFile(
 SPLITS = [f"{split}/{label}" for split in ("train", "test") for label in ("neg", "pos")]
 DEFAULT_VOCAB_SIZE = 20000
 DEFAULT_SEQUENCE_LENGTH = 200
-CACHE_VERSION = 1
 
 
 def cache_dir() -> Path:
@@ -141,16 +144,41 @@ def read_reviews(folder: Path) -> tuple[list[str], np.ndarray, list[str], np.nda
     return xtr, np.array(ytr, "int32"), xte, np.array(yte, "int32")
 
 
-def make_vectorizer(vocabulary: list[str] | None = None, *, vocab_size: int, sequence_length: int):
-    """A `TextVectorization` layer: lower-case, strip punctuation, split on whitespace."""
-    import keras
+def make_vectorizer(vocabulary: list[str] | None = None, *, vocab_size: int):
+    """A `TextVectorization` layer: lower-case, strip punctuation, split on whitespace.
 
+    It returns every token id of a review (post-padded to the batch's longest); follow it
+    with `KeepLastTokens(sequence_length)` for fixed-length input.
+    """
     return keras.layers.TextVectorization(
-        max_tokens=vocab_size,
-        output_mode="int",
-        output_sequence_length=sequence_length,
-        vocabulary=vocabulary,
+        max_tokens=vocab_size, output_mode="int", vocabulary=vocabulary
     )
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class KeepLastTokens(keras.layers.Layer):
+    """Keep the last `length` token ids of each post-padded row, padding with 0 in front.
+
+    `[[5, 6, 7, 0], [8, 0, 0, 0]]` with `length=2` gives `[[6, 7], [0, 8]]`. Id 0 is padding
+    only (out-of-vocabulary words are 1), so a row's length is its count of non-zero ids.
+    """
+
+    def __init__(self, length: int, **kwargs):
+        super().__init__(**kwargs)
+        self.length = int(length)
+
+    def call(self, ids):
+        ids = ops.cast(ids, "int32")
+        lengths = ops.sum(ops.cast(ops.not_equal(ids, 0), "int32"), axis=1, keepdims=True)
+        index = lengths - self.length + ops.expand_dims(ops.arange(self.length, dtype="int32"), 0)
+        taken = ops.take_along_axis(ids, ops.maximum(index, 0), axis=1)
+        return ops.where(index >= 0, taken, ops.zeros_like(taken))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.length)
+
+    def get_config(self):
+        return {**super().get_config(), "length": self.length}
 
 
 def imdb(
@@ -168,7 +196,7 @@ def imdb(
     """
     folder, cache = imdb_folder(data_dir, download=download, verify=verify)
     cache.mkdir(parents=True, exist_ok=True)
-    cached = cache / f"vectorized-v{CACHE_VERSION}-{vocab_size}-{sequence_length}.npz"
+    cached = cache / f"vectorized-v{DATA_VERSION}-{vocab_size}-{sequence_length}.npz"
     if cached.is_file():
         try:
             with np.load(cached, allow_pickle=False) as z:
@@ -179,16 +207,17 @@ def imdb(
         except (OSError, ValueError, KeyError):
             cached.unlink(missing_ok=True)  # a damaged cache is rebuilt
     x_train_text, y_train, x_test_text, y_test = read_reviews(folder)
-    vectorizer = make_vectorizer(vocab_size=vocab_size, sequence_length=sequence_length)
+    vectorizer = make_vectorizer(vocab_size=vocab_size)
     vectorizer.adapt(np.array(x_train_text, dtype=object), batch_size=1024)
     vocabulary = [str(w) for w in vectorizer.get_vocabulary()]
+    keep_last = KeepLastTokens(sequence_length)
 
     def vectorize(texts: list[str]) -> np.ndarray:
         parts = [
-            np.asarray(vectorizer(np.array(texts[i : i + 2048], dtype=object)), dtype="int32")
-            for i in range(0, len(texts), 2048)
+            np.asarray(keep_last(vectorizer(np.array(texts[i : i + 1024], dtype=object))))
+            for i in range(0, len(texts), 1024)
         ]
-        return np.concatenate(parts)
+        return np.concatenate(parts).astype("int32")
 
     x_train, x_test = vectorize(x_train_text), vectorize(x_test_text)
     fd, tmp = tempfile.mkstemp(dir=cache, suffix=".npz")

@@ -99,11 +99,9 @@ def with_vectorizer(model: keras.Model, vocabulary: list[str], sequence_length: 
 
     The vectorizer travels with the model when it is saved (`model.save("m.keras")`).
     """
-    from zoo.data.text import make_vectorizer
+    from zoo.data.text import KeepLastTokens, make_vectorizer
 
-    vectorizer = make_vectorizer(
-        vocabulary, vocab_size=len(vocabulary), sequence_length=sequence_length
-    )
+    vectorizer = make_vectorizer(vocabulary, vocab_size=len(vocabulary))
     inputs = keras.Input(shape=(), dtype="string", name="text")
-    outputs = model(vectorizer(inputs))
+    outputs = model(KeepLastTokens(sequence_length)(vectorizer(inputs)))
     return TextModel(inputs, outputs, name=f"{model.name}_text")
