@@ -106,6 +106,20 @@ def test_learning_curves_without_validation_use_training_accuracy(tmp_path):
     assert "cnn_small" in write_report(tmp_path).read_text()
 
 
+def test_report_keeps_to_the_last_runs_trials(fixture_dir):
+    import json
+
+    run = {
+        "command": "zoo bench ...",
+        "trial_hashes": ["cnn_small-adam-l2-0", "cnn_small-adam-l2-1"],
+    }
+    (fixture_dir / "run.json").write_text(json.dumps(run))
+    notes = []
+    write_report(fixture_dir, warn=notes.append)
+    assert len(pd.read_csv(fixture_dir / "results.csv")) == 2
+    assert notes and "6 record(s)" in notes[0] and "left out of the report" in notes[0]
+
+
 def test_report_of_empty_or_missing_folder(tmp_path):
     with pytest.raises(UsageError, match="has no results/ folder"):
         write_report(tmp_path)

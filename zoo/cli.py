@@ -184,6 +184,7 @@ def cmd_bench(args) -> int:
         "suite": suite.name,
         "profile": args.profile,
         "trials": len(trials),
+        "trial_hashes": sorted(t.config_hash for t in trials),
         "started_at": started,
         "wall_time_s": time.perf_counter() - t0,
     }

@@ -51,6 +51,17 @@ def write_report(out: str | Path, *, warn=print) -> Path:
     records, warnings = store.load_all()
     for w in warnings:
         warn(f"warning: {w}")
+    run_file = out / "run.json"
+    run = json.loads(run_file.read_text()) if run_file.is_file() else {}
+    if run.get("trial_hashes"):  # report the last `zoo bench` run's trials, not stale ones
+        wanted = set(run["trial_hashes"])
+        others = [r for r in records if r["config_hash"] not in wanted]
+        records = [r for r in records if r["config_hash"] in wanted]
+        if others:
+            warn(
+                f"note: {len(others)} record(s) in {store.results} are not trials of the last "
+                f"run ({run.get('command')}): other settings or versions; left out of the report."
+            )
     if not records:
         raise UsageError(f"{store.results} holds no trial records: nothing to report.")
     results = results_frame(records)
@@ -59,8 +70,6 @@ def write_report(out: str | Path, *, warn=print) -> Path:
     summary.to_csv(out / "summary.csv", index=False)
     plot_dir = out / "plots"
     plot_dir.mkdir(exist_ok=True)
-    run_file = out / "run.json"
-    run = json.loads(run_file.read_text()) if run_file.is_file() else {}
 
     md = [f"# Benchmark report: {out.name}", ""]
     md += _provenance(records, run)
