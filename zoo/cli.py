@@ -185,6 +185,8 @@ def cmd_bench(args) -> int:
         "profile": args.profile,
         "trials": len(trials),
         "trial_hashes": sorted(t.config_hash for t in trials),
+        "ran": summary.ran,
+        "skipped": summary.skipped,
         "started_at": started,
         "wall_time_s": time.perf_counter() - t0,
     }

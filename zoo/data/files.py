@@ -124,9 +124,13 @@ def verify(path: Path, f: RemoteFile, content: bytes | None = None) -> None:
     ):
         return
     digest = sha256_file(path)
-    if digest == f.sha256:
-        return
-    raise DataError(
+    if digest != f.sha256:
+        raise hash_mismatch(path, f, digest)
+
+
+def hash_mismatch(path: Path, f: RemoteFile, digest: str) -> DataError:
+    """The error for a file whose SHA-256 `digest` is not the one expected for `f`."""
+    return DataError(
         f"data file {path} is not the expected {f.name}: its SHA-256 is {digest}, expected "
         f"{f.sha256}" + (f" (or content {f.content_sha256})" if f.content_sha256 else "") + ". "
         "The file is damaged or a different file. Delete it so that zoo can find or download a "

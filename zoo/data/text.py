@@ -26,7 +26,15 @@ import keras
 import numpy as np
 from keras import ops
 
-from zoo.data.files import DATA_VERSION, RemoteFile, find_file, locate, search_dirs, sha256_file
+from zoo.data.files import (
+    DATA_VERSION,
+    RemoteFile,
+    find_file,
+    hash_mismatch,
+    locate,
+    search_dirs,
+    sha256_file,
+)
 from zoo.errors import DataError
 
 IMDB = RemoteFile(
@@ -109,11 +117,7 @@ def imdb_folder(data_dir=None, *, download: bool = True, verify: bool = True) ->
         archive, expected = locate(IMDB, "imdb", data_dir, download=download), IMDB
     digest = sha256_file(archive)
     if verify and digest != expected.sha256:
-        raise DataError(
-            f"data file {archive} is not the expected {expected.name}: its SHA-256 is "
-            f"{digest}, expected {expected.sha256}. The file is damaged or a different file; "
-            "delete it so that zoo can find or download a good copy."
-        )
+        raise hash_mismatch(archive, expected, digest)
     root = cache_dir() / "imdb" / digest[:16] / "src"
     found = [p for p in (root / "aclImdb", root) if _is_imdb_folder(p)]
     if not found:
