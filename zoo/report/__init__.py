@@ -17,13 +17,15 @@ from zoo.report.tables import accuracy_table, results_frame, summary_frame, to_m
 __all__ = ["write_report"]
 
 
+def _commit(env: dict[str, Any]) -> str:
+    commit = (env.get("git_commit") or "unknown")[:12]
+    return commit + (" (uncommitted changes)" if env.get("git_dirty") else "")
+
+
 def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]:
     envs = [r.get("env", {}) for r in records]
     first = envs[0] if envs else {}
-    commits = sorted(
-        {(e.get("git_commit") or "unknown")[:12] + (" (uncommitted changes)" if e.get("git_dirty")
-         else "") for e in envs}
-    )  # fmt: skip
+    commits = sorted({_commit(e) for e in envs})
     lines = []
     if run:
         lines.append(f"- Command: `{run.get('command', '')}`")

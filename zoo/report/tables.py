@@ -64,13 +64,12 @@ def results_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def _order(label: str, names: list[str]) -> tuple[int, str]:
+    """Sort key: canonical names in their order, then variants (`adam:lr=...`) by their base."""
+    if label in names:
+        return (names.index(label), label)
     base = label.split(":")[0].split("+")[0]
-    return (
-        names.index(label)
-        if label in names
-        else len(names) + (names.index(base) if base in names else len(names)),
-        label,
-    )
+    rank = names.index(base) if base in names else len(names)
+    return (len(names) + rank, label)
 
 
 def optimizer_order(labels) -> list[str]:
