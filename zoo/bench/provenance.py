@@ -85,7 +85,8 @@ def environment() -> dict[str, Any]:
     """Provenance recorded with every trial (computed once per process)."""
     import numpy as np
 
-    status = _git("status", "--porcelain", "--untracked-files=no")
+    # Uncommitted changes to tracked files, outside the reports (benchmark output, not code).
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports")
     return {
         **versions(),
         "python": sys.version.split()[0],
