@@ -29,19 +29,11 @@ def _preflight(trials: list[Trial], data_dir: str | None) -> None:
     """Read each data set once before any training, so missing data fails fast."""
     from zoo.data import load_dataset
 
-    seen = set()
-    for t in trials:
-        key = (t.dataset, tuple(sorted(t.data_options.items())))
-        if key not in seen:
-            seen.add(key)
-            load_dataset(
-                t.dataset,
-                train_size=1,
-                val_size=0,
-                test_size=1,
-                data_dir=data_dir,
-                **t.data_options,
-            )
+    wanted = dict.fromkeys((t.dataset, tuple(sorted(t.data_options.items()))) for t in trials)
+    for name, options in wanted:
+        load_dataset(
+            name, train_size=1, val_size=0, test_size=1, data_dir=data_dir, **dict(options)
+        )
 
 
 def run_trials(

@@ -108,19 +108,15 @@ def load_dataset(
     )  # fmt: skip
 
     if info.kind == "image":
-
-        def prep(x: np.ndarray) -> np.ndarray:
-            return x.astype("float32") / np.float32(255.0)
-
         model_kwargs = {"input_shape": tuple(x_train.shape[1:]), "num_classes": info.num_classes}
         vocabulary = None
     else:
-
-        def prep(x: np.ndarray) -> np.ndarray:
-            return x
-
         vocabulary = raw[4]
         model_kwargs = {"vocab_size": len(vocabulary), "sequence_length": x_train.shape[1]}
+
+    def prep(x: np.ndarray) -> np.ndarray:  # images to float32 in [0, 1]; token ids as they are
+        return x.astype("float32") / np.float32(255.0) if info.kind == "image" else x
+
     return Dataset(
         name=name,
         x_train=prep(x_train[tr]), y_train=y_train[tr].astype("int32"),
