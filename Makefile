@@ -15,7 +15,7 @@ endif
 # Quieter TensorFlow start-up logs.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install test bench report lint format clean
+.PHONY: install test bench report lint format clean fid-classifier
 
 install: $(STAMP) ## create .venv and install zoo with its dev tools
 
@@ -34,6 +34,9 @@ bench: install ## run the quick benchmark profile and write reports/quick/
 
 report: install ## regenerate reports/quick/ from its stored trial records
 	$(ZOO) report reports/quick
+
+fid-classifier: install ## retrain the GAN metrics' Fashion-MNIST classifier (zoo/weights; ~8 min)
+	$(PY) -m zoo.metrics.classifier
 
 lint: install ## ruff lint and format check
 	$(VENV)/bin/ruff check zoo tests benchmarks

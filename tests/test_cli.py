@@ -19,8 +19,11 @@ def test_smoke_bench_end_to_end_on_real_fashion_mnist(tmp_path):
     run = zoo("bench", "--profile", "smoke", "--out", str(out), "--no-progress")
     assert run.returncode == 0, run.stderr
     records = [json.loads(p.read_text()) for p in sorted((out / "results").glob("*.json"))]
-    assert len(records) == 8
-    assert {r["config"]["model"] for r in records} == {"cnn_small", "lstm"}
+    assert len(records) == 10
+    assert {r["config"]["model"] for r in records} == {"cnn_small", "lstm", "dcgan"}
+    gans = [r for r in records if r["config"]["model"] == "dcgan"]
+    records = [r for r in records if r["config"]["model"] != "dcgan"]
+    assert all(r["status"] == "ok" and r["test"]["fid"] > 0 for r in gans)
     for r in records:
         assert r["status"] == "ok"
         assert r["data_sizes"] == {"train": 512, "val": 256, "test": 512}
@@ -41,14 +44,15 @@ def test_smoke_bench_end_to_end_on_real_fashion_mnist(tmp_path):
         best = max(r["test"]["accuracy"] for r in ok)
         assert f"**{best:.4f} (1 seed)**" in text
     assert "## cnn_small on fashion_mnist" in text and "## lstm on imdb" in text
-    assert len(list((out / "plots").glob("*.png"))) == 6
+    assert "## dcgan on fashion_mnist" in text
+    assert len(list((out / "plots").glob("*.png"))) == 10  # 3 + 3 + 4 (GAN: losses, samples)
     assert json.loads((out / "run.json").read_text())["profile"] == "smoke"
 
     # Re-running skips every finished trial and leaves the records untouched.
     before = {p.name: p.read_bytes() for p in (out / "results").glob("*.json")}
     again = zoo("bench", "--profile", "smoke", "--out", str(out), "--no-progress")
     assert again.returncode == 0, again.stderr
-    assert "8 of 8 trials already done" in again.stderr and "ran 0 trials" in again.stderr
+    assert "10 of 10 trials already done" in again.stderr and "ran 0 trials" in again.stderr
     assert {p.name: p.read_bytes() for p in (out / "results").glob("*.json")} == before
 
 
@@ -77,6 +81,31 @@ def test_lstm_smoke_bench_on_real_imdb(tmp_path):
         assert f"plots/lstm_{name}.png" in text
 
 
+def test_dcgan_smoke_bench_has_fid_coverage_losses_and_sample_grids(tmp_path):
+    out = tmp_path / "gan"
+    run = zoo("bench", "--models", "dcgan", "--optimizers", "adam,rmsprop,sgd",
+              "--regularizers", "none,spectral_norm", "--profile", "smoke", "--out", str(out),
+              "--no-progress")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    records = [json.loads(p.read_text()) for p in (out / "results").glob("*.json")]
+    assert len(records) == 6 and all(r["status"] == "ok" for r in records)
+    for r in records:
+        assert r["task"] == "generation" and set(r["history"]) >= {"d_loss", "g_loss"}
+        assert r["fid"]["n_generated"] == 512 and r["fid"]["n_real"] == 512
+        assert r["test"]["fid"] == pytest.approx(r["fid"]["value"]) and r["test"]["fid"] > 0
+        assert 1 <= r["coverage"]["classes_covered"] <= 10
+        png = out / "results" / r["files"]["samples.png"]
+        assert png.read_bytes().startswith(b"\x89PNG")
+    results = pd.read_csv(out / "results.csv")
+    text = (out / "README.md").read_text()
+    assert "## dcgan on fashion_mnist" in text and "**FID** (lower is better)" in text
+    best = results.loc[results["fid"].idxmin()]
+    assert f"**{best['fid']:.1f} (1 seed)" in text  # the lowest FID is the bold cell
+    for name in ("final_fid", "heatmap", "losses", "samples"):
+        assert f"plots/dcgan_{name}.png" in text and (out / "plots" / f"dcgan_{name}.png").is_file()
+    assert "FID" in run.stderr and "classes" in run.stderr  # the per-trial result lines
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -87,6 +116,18 @@ def test_lstm_smoke_bench_on_real_imdb(tmp_path):
         (["bench", "--profile", "quik"], "Did you mean 'quick'?"),
         (["bench", "--suite", "zo"], "unknown suite 'zo'. Did you mean 'zoo'?"),
         (["bench", "--epochs", "0"], "must be at least 1"),
+        (
+            ["bench", "--models", "cnn_small", "--regularizers", "spectral_norm"],
+            "does not apply to model 'cnn_small'",
+        ),
+        (
+            ["bench", "--models", "lstm", "--optimizers", "adam/sgd"],
+            "a generator/discriminator pair applies only to GANs",
+        ),
+        (
+            ["bench", "--models", "dcgan", "--regularizers", "label_smoothing:1"],
+            "label_smoothing must be a number in [0, 1)",
+        ),
         (["report", "/nonexistent/folder"], "has no results/ folder"),
     ],
 )
@@ -116,7 +157,7 @@ def test_list_commands():
     ]:
         assert f"\n{name} " in "\n" + run.stdout
     models = zoo("list", "models").stdout
-    assert "cnn_vgg" in models and "bilstm" in models
+    assert "cnn_vgg" in models and "bilstm" in models and "dcgan" in models
     assert "l2+dropout+batchnorm" in zoo("list", "regularizers").stdout
     profiles = zoo("list", "profiles").stdout
     assert "smoke" in profiles and "quick" in profiles and "full" in profiles

@@ -14,6 +14,16 @@ def _record(h="abc123", status="ok"):
     return {"schema": 1, "config_hash": h, "status": status, "config": {}, "labels": {}}
 
 
+def test_files_of_a_record_are_written_beside_it(tmp_path):
+    store = Store(tmp_path)
+    record = {**_record("g1"), "files": {"samples.png": b"\x89PNG fake"}}
+    store.write(record)
+    assert (store.results / "g1.samples.png").read_bytes() == b"\x89PNG fake"
+    assert store.read("g1")["files"] == {"samples.png": "g1.samples.png"}
+    assert "files" in record and isinstance(record["files"]["samples.png"], bytes)  # untouched
+    assert sorted(p.name for p in store.results.iterdir()) == ["g1.json", "g1.samples.png"]
+
+
 def test_atomic_write_and_read(tmp_path):
     store = Store(tmp_path / "out")
     path = store.write(_record())
@@ -101,6 +111,9 @@ def test_builtin_suite_profiles():
     assert len({t.optimizer.name for t in quick}) == 11
 
 
+PINNED_HASH = "50a474474f46293b"  # _trial()'s hash since the first release
+
+
 def _trial(**kw):
     base = dict(
         model="cnn_small",
@@ -119,6 +132,23 @@ def _trial(**kw):
     return Trial(**base)
 
 
+def test_config_hash_of_an_existing_trial_is_unchanged():
+    # Pinned: a change here silently orphans every stored result (they would all re-run).
+    assert _trial().config_hash == PINNED_HASH
+
+
+def test_gan_trials_carry_their_own_fields_and_others_do_not():
+    suite = load_suite("zoo")
+    trials = expand(suite, "quick", {"models": ["dcgan"]})
+    pairs = [t for t in trials if t.d_optimizer is not None]
+    assert pairs and all(t.fid_samples == 5000 for t in trials)
+    assert pairs[0].optimizer_label == "adam:lr=0.0001:beta_1=0.5/adam:lr=0.0004:beta_1=0.5"
+    assert all(
+        "fid_samples" not in t.config() and "d_optimizer" not in t.config()
+        for t in expand(suite, "quick", {"models": ["cnn_small", "lstm"]})
+    )
+
+
 def test_config_hash_covers_everything_that_changes_results():
     h = _trial().config_hash
     assert _trial(optimizer=parse_optimizer("adam:lr=0.001")).config_hash == h
@@ -133,6 +163,8 @@ def test_config_hash_covers_everything_that_changes_results():
         _trial(test_size=None),
         _trial(versions={"keras": "4"}),
         _trial(data_options={"vocab_size": 100}),
+        _trial(d_optimizer=parse_optimizer("adam:lr=4e-4")),
+        _trial(fid_samples=1000),
     ]
     hashes = {t.config_hash for t in changed}
     assert h not in hashes and len(hashes) == len(changed)

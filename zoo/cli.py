@@ -97,7 +97,7 @@ def cmd_list(args) -> int:
 
         for name in list_models():
             info = model_info(name)
-            print(f"{name:14s} {info.family:6s} {info.dataset:14s} {info.description}")
+            print(f"{name:10s} {info.task:21s} {info.dataset:14s} {info.description}")
     elif args.what == "optimizers":
         from zoo.specs import OPTIMIZERS
 
@@ -105,13 +105,15 @@ def cmd_list(args) -> int:
             extra = ", ".join(f"{k}={v}" for k, v in kwargs.items())
             print(f"{name:10s} keras.optimizers.{cls}({extra})")
     elif args.what == "regularizers":
+        from zoo.models import list_models, model_info
         from zoo.specs import REGULARIZERS, parse_regularizer
 
         for name in REGULARIZERS:
             r = parse_regularizer(name)
-            print(
-                f"{name:22s} l1={r.l1:g} l2={r.l2:g} dropout={r.dropout:g} batchnorm={r.batchnorm}"
-            )
+            fields = {k: v for k, v in r.to_config().items() if v}
+            models = [m for m in list_models() if r.components <= set(model_info(m).regularizers)]
+            settings = " ".join(k if v is True else f"{k}={v:g}" for k, v in fields.items())
+            print(f"{name:30s} {settings or '-':34s} models: {', '.join(models)}")
     elif args.what == "suites":
         from zoo.bench import list_suites, load_suite
 

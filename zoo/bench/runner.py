@@ -2,6 +2,9 @@
 
 The hot path is plain `model.fit` on in-memory arrays. The only callback is an epoch-level
 monitor (per-epoch wall time, divergence check), so there is no per-batch Python overhead.
+What differs between tasks (loss, metrics, how a trained model is scored) is in `TASKS`;
+a model's task comes from the registry. GANs (`generation`) fit on images alone and are scored
+by `zoo.metrics.gan` (FID, class coverage, a sample grid stored beside the record).
 """
 
 from __future__ import annotations
@@ -30,15 +33,16 @@ if keras.backend.backend() == "tensorflow":  # silence tf.function retracing cha
 
     tf.get_logger().setLevel("ERROR")
 
-# What the harness does for each task a model can declare at registration.
+# How the harness compiles each supervised task a model can declare at registration.
 TASKS: dict[str, dict[str, Any]] = {
     "classification": {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]},
     "binary_classification": {"loss": "binary_crossentropy", "metrics": ["accuracy"]},
 }
+GENERATION = "generation"  # GANs: `compile(g_optimizer, d_optimizer)`, scored by FID
 
 
 class EpochMonitor(keras.callbacks.Callback):
-    """Times each epoch, stops training when its loss is NaN or infinite, reports progress."""
+    """Times each epoch, stops training when a loss is NaN or infinite, reports progress."""
 
     def __init__(self, on_epoch: Callable[[int, dict], None] | None = None) -> None:
         super().__init__()
@@ -52,8 +56,8 @@ class EpochMonitor(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch_times.append(time.perf_counter() - self._start)
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
+        losses = [v for k, v in (logs or {}).items() if k.endswith("loss")]
+        if any(not math.isfinite(float(v)) for v in losses):
             self.diverged_epoch = epoch + 1
             self.model.stop_training = True
         if self.on_epoch:
@@ -84,7 +88,8 @@ def run_trial(
         "schema": SCHEMA,
         "config_hash": trial.config_hash,
         "config": trial.config(),
-        "labels": {"optimizer": trial.optimizer.label, "regularizer": trial.regularizer.label},
+        "labels": {"optimizer": trial.optimizer_label, "regularizer": trial.regularizer.label},
+        "task": model_info(trial.model).task,
         "started_at": _now(),
         "env": environment(),
     }
@@ -107,7 +112,7 @@ def run_trial(
 
 def _train(trial: Trial, data_dir: str | None, on_epoch) -> dict[str, Any]:
     info = model_info(trial.model)
-    task = TASKS[info.task]
+    gan = info.task == GENERATION
     ds = load_dataset(
         trial.dataset,
         train_size=trial.train_size,
@@ -118,19 +123,28 @@ def _train(trial: Trial, data_dir: str | None, on_epoch) -> dict[str, Any]:
         **trial.data_options,
     )
     keras.utils.set_random_seed(trial.seed)
-    model = info.builder(**ds.model_kwargs, regularizer=trial.regularizer)
-    model.compile(
-        optimizer=trial.optimizer.build(),
-        loss=task["loss"],
-        metrics=task["metrics"],
-        jit_compile=trial.jit_compile,
-    )
+    model = info.builder(**ds.model_kwargs, **trial.model_options, regularizer=trial.regularizer)
+    if gan:
+        model.compile(
+            g_optimizer=trial.optimizer.build(),
+            d_optimizer=(trial.d_optimizer or trial.optimizer).build(),
+            jit_compile=trial.jit_compile,
+        )
+        data, validation = (ds.x_train,), None
+    else:
+        task = TASKS[info.task]
+        model.compile(
+            optimizer=trial.optimizer.build(),
+            loss=task["loss"],
+            metrics=task["metrics"],
+            jit_compile=trial.jit_compile,
+        )
+        data = (ds.x_train, ds.y_train)
+        validation = (ds.x_val, ds.y_val) if len(ds.x_val) else None
     monitor = EpochMonitor(on_epoch)
-    validation = (ds.x_val, ds.y_val) if len(ds.x_val) else None
     t_fit = time.perf_counter()
     history = model.fit(
-        ds.x_train,
-        ds.y_train,
+        *data,
         validation_data=validation,
         epochs=trial.epochs,
         batch_size=trial.batch_size,
@@ -157,6 +171,10 @@ def _train(trial: Trial, data_dir: str | None, on_epoch) -> dict[str, Any]:
         out.update(status="diverged", diverged_epoch=monitor.diverged_epoch)
         return out
     t_eval = time.perf_counter()
+    if gan:
+        out.update(_score_generator(model, ds, trial))
+        out["eval_time_s"] = time.perf_counter() - t_eval
+        return out
     scores = model.evaluate(
         ds.x_test, ds.y_test, batch_size=max(trial.batch_size, 256), verbose=0, return_dict=True
     )
@@ -164,4 +182,28 @@ def _train(trial: Trial, data_dir: str | None, on_epoch) -> dict[str, Any]:
     out["eval_time_s"] = time.perf_counter() - t_eval
     if not all(np.isfinite(v) for v in out["test"].values()):
         out.update(status="diverged", diverged_epoch=len(monitor.epoch_times))
+    return out
+
+
+def _score_generator(model, ds, trial: Trial) -> dict[str, Any]:
+    """FID and class coverage against the test images, and the sample grid (as a file)."""
+    from zoo.metrics.gan import evaluate_generator
+
+    scores = evaluate_generator(model.generate, ds.x_test, num_samples=trial.fid_samples or 10000)
+    out: dict[str, Any] = {"files": {"samples.png": scores.pop("sample_grid_png")}}
+    fid, coverage = scores.get("fid"), scores.get("coverage")
+    out.update(fid=fid, coverage=coverage)
+    if scores.get("fid_note"):
+        out["fid_note"] = scores["fid_note"]
+    if fid is None or coverage is None:
+        out["test"] = None
+        if scores.get("fid_note") == "generated images are not finite":
+            out.update(status="diverged", diverged_epoch=trial.epochs)
+        return out
+    out["test"] = {
+        "fid": fid["value"],
+        "classes_covered": coverage["classes_covered"],
+        "kl_uniform": coverage["kl_uniform"],
+    }
+    out["mode_collapse"] = coverage["mode_collapse"]
     return out

@@ -2,7 +2,9 @@
 
 Records are written atomically (a temporary file in the same folder, flushed and fsynced,
 then renamed over the target), so a reader never sees half a record and a killed run leaves
-no damaged file behind.
+no damaged file behind. A record may carry files (`record["files"] = {"samples.png": bytes}`,
+e.g. a GAN's sample grid): they are written first, as `<config_hash>.<name>`, and the JSON
+(the commit point) then lists them by file name.
 """
 
 from __future__ import annotations
@@ -49,19 +51,30 @@ class Store:
                 f"cannot create the results folder {self.results}: {exc.strerror}. "
                 "Choose a writable --out folder."
             ) from exc
+        record = dict(record)
+        files = {}
+        for name, content in (record.pop("files", None) or {}).items():
+            path = self.results / f"{record['config_hash']}.{name}"
+            self._atomic_write(path, content)
+            files[name] = path.name
+        if files:
+            record["files"] = files
         target = self.path(record["config_hash"])
-        fd, tmp = tempfile.mkstemp(dir=self.results, prefix=".tmp-", suffix=".json")
+        text = json.dumps(record, indent=1, sort_keys=True, allow_nan=True) + "\n"
+        self._atomic_write(target, text.encode())
+        return target
+
+    def _atomic_write(self, target: Path, content: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.results, prefix=".tmp-", suffix=target.suffix)
         try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(record, fh, indent=1, sort_keys=True, allow_nan=True)
-                fh.write("\n")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return target
 
     def load_all(self) -> tuple[list[dict[str, Any]], list[str]]:
         """Every readable record, and a warning for each file that could not be used."""

@@ -31,7 +31,7 @@ from typing import Any
 
 from zoo.errors import UsageError, closest, unknown_name
 from zoo.models import model_info
-from zoo.specs import OptimizerSpec, Regularization, parse_optimizer, parse_regularizer
+from zoo.specs import OptimizerSpec, Regularization, parse_optimizer_pair, parse_regularizer
 
 SETTINGS: dict[str, Any] = {
     "seeds": 1,
@@ -42,6 +42,8 @@ SETTINGS: dict[str, Any] = {
     "test_size": None,  # None: the whole test split
     "jit_compile": False,  # XLA measured 3x slower per trial on CPU (recompiles)
     "data_options": {},  # keyword options of the data set, e.g. vocab_size for imdb
+    "fid_samples": 10000,  # GANs: generated and real images behind the FID and coverage
+    "model_options": {},  # keyword arguments of the model builder, e.g. width for dcgan
 }
 AXES = ("models", "optimizers", "regularizers")
 SUITE_KEYS = {"description", "defaults", "profiles"}
@@ -85,10 +87,24 @@ class Trial:
     jit_compile: bool = False
     data_options: dict[str, Any] = field(default_factory=dict, hash=False)
     versions: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    d_optimizer: OptimizerSpec | None = None  # GANs: the discriminator's, if not the same
+    fid_samples: int | None = None  # GANs only
+    model_options: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def config(self) -> dict[str, Any]:
-        """The JSON-able config; its hash identifies the trial's record."""
-        return {
+        """The JSON-able config; its hash identifies the trial's record.
+
+        Fields added after the first release (the GAN fields, `model_options`) appear only
+        when set, so the hashes of earlier trials, and their stored results, stay valid.
+        """
+        extra: dict[str, Any] = {}
+        if self.d_optimizer is not None:
+            extra["d_optimizer"] = self.d_optimizer.to_config()
+        if self.fid_samples is not None:
+            extra["fid_samples"] = self.fid_samples
+        if self.model_options:
+            extra["model_options"] = dict(sorted(self.model_options.items()))
+        return extra | {
             "model": self.model,
             "dataset": self.dataset,
             "optimizer": self.optimizer.to_config(),
@@ -110,8 +126,15 @@ class Trial:
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     @property
+    def optimizer_label(self) -> str:
+        """`adam`, or `generator/discriminator` labels for a two-time-scale GAN pair."""
+        if self.d_optimizer is None:
+            return self.optimizer.label
+        return f"{self.optimizer.label}/{self.d_optimizer.label}"
+
+    @property
     def label(self) -> str:
-        return f"{self.model} {self.optimizer.label} {self.regularizer.label} seed={self.seed}"
+        return f"{self.model} {self.optimizer_label} {self.regularizer.label} seed={self.seed}"
 
 
 @dataclass
@@ -239,13 +262,27 @@ def expand(
         _positive("train_size", s["train_size"], allow_none=True)
         _positive("test_size", s["test_size"], allow_none=True)
         _positive("val_size", s["val_size"], allow_zero=True)
-        if not isinstance(s["data_options"], dict):
-            raise UsageError(f"data_options must be a table, got {s['data_options']!r}.")
+        _positive("fid_samples", s["fid_samples"])
+        for key in ("data_options", "model_options"):
+            if not isinstance(s[key], dict):
+                raise UsageError(f"{key} must be a table, got {s[key]!r}.")
         seeds = _seeds(s["seeds"])
         infos = [model_info(m) for m in axes["models"]]
-        optimizers = [parse_optimizer(o) for o in axes["optimizers"]]
+        optimizers = [parse_optimizer_pair(o) for o in axes["optimizers"]]
         regularizers = [parse_regularizer(r) for r in axes["regularizers"]]
-        for info, opt, reg, seed in itertools.product(infos, optimizers, regularizers, seeds):
+        for info in infos:
+            gan = info.task == "generation"
+            info.check_options(s["model_options"])
+            for reg in regularizers:
+                info.check_regularizer(reg)
+            for g, d in optimizers:
+                if d is not None and not gan:
+                    raise UsageError(
+                        f"optimizer pair {g.label}/{d.label}: a generator/discriminator pair "
+                        f"applies only to GANs, and {info.name} is not one."
+                    )
+        combos = itertools.product(infos, optimizers, regularizers, seeds)
+        for info, (opt, d_opt), reg, seed in combos:
             t = Trial(
                 model=info.name,
                 dataset=info.dataset,
@@ -260,6 +297,9 @@ def expand(
                 jit_compile=bool(s["jit_compile"]),
                 data_options=dict(s["data_options"]),
                 versions=dict(versions or {}),
+                d_optimizer=d_opt,
+                fid_samples=s["fid_samples"] if info.task == "generation" else None,
+                model_options=dict(s["model_options"]),
             )
             trials.setdefault(t.config_hash, t)
     return list(trials.values())

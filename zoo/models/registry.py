@@ -8,10 +8,12 @@ on) is declared here, at registration, and nowhere else.
 from __future__ import annotations
 
 import fnmatch
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from zoo.errors import unknown_name
+from zoo.errors import UsageError, closest, unknown_name
+from zoo.specs import Regularization
 
 
 @dataclass(frozen=True)
@@ -21,16 +23,60 @@ class ModelInfo:
     name: str
     builder: Callable
     family: str
-    task: str  # "classification": sparse labels, softmax outputs, accuracy
+    task: str  # one of TASKS, e.g. "classification": sparse labels, softmax, accuracy
     dataset: str  # the data set the benchmark suites train it on
     description: str
+    regularizers: tuple[str, ...] = ()  # the regularizer components the builder implements
+
+    def check_options(self, options: dict) -> None:
+        """Raise `UsageError` unless `options` are keywords the builder takes (besides the
+        ones the harness fills in from the data set and the regularizer spec)."""
+        params = inspect.signature(self.builder).parameters
+        harness = {"input_shape", "num_classes", "vocab_size", "sequence_length", "regularizer"}
+        valid = sorted(set(params) - harness)
+        for key in options:
+            if key not in valid:
+                hint = closest(key, valid)
+                raise UsageError(
+                    f"model_options: {self.name} takes no option {key!r}"
+                    + (f" (did you mean {hint!r}?)" if hint else "")
+                    + f"; its options: {', '.join(valid) or 'none'}."
+                )
+
+    def check_regularizer(self, reg: Regularization) -> None:
+        """Raise `UsageError` if `reg` uses a component this model does not implement."""
+        missing = sorted(reg.components - set(self.regularizers))
+        if missing:
+            others = [n for n, i in _MODELS.items() if set(missing) <= set(i.regularizers)]
+            raise UsageError(
+                f"regularizer {reg.label!r} does not apply to model {self.name!r}: it has no "
+                f"{', '.join(missing)}. {self.name} supports: "
+                f"{', '.join(self.regularizers) or 'none'}"
+                + (f"; {', '.join(missing)} applies to: {', '.join(others)}." if others else ".")
+            )
 
 
 _MODELS: dict[str, ModelInfo] = {}
 
 
-def register(*, family: str, task: str = "classification", dataset: str) -> Callable:
-    """Decorator that registers a builder under its function name."""
+TASKS = ("classification", "binary_classification", "generation")
+BASIC_REGULARIZERS = ("l1", "l2", "dropout", "batchnorm")
+
+
+def register(
+    *,
+    family: str,
+    task: str = "classification",
+    dataset: str,
+    regularizers: tuple[str, ...] = BASIC_REGULARIZERS,
+) -> Callable:
+    """Decorator that registers a builder under its function name.
+
+    `task` tells the harness how to train and score it (`TASKS`); `regularizers` lists the
+    components of `zoo.specs.regularizers` the builder implements.
+    """
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; one of {TASKS}")
 
     def wrap(fn: Callable) -> Callable:
         doc = (fn.__doc__ or "").strip().splitlines()
@@ -41,6 +87,7 @@ def register(*, family: str, task: str = "classification", dataset: str) -> Call
             task=task,
             dataset=dataset,
             description=doc[0] if doc else "",
+            regularizers=tuple(regularizers),
         )
         return fn
 

@@ -12,7 +12,13 @@ from typing import Any
 from zoo.bench.store import Store
 from zoo.errors import UsageError
 from zoo.report import plots
-from zoo.report.tables import accuracy_table, results_frame, summary_frame, to_markdown
+from zoo.report.tables import (
+    best_row,
+    metric_table,
+    results_frame,
+    summary_frame,
+    to_markdown,
+)
 
 __all__ = ["write_report"]
 
@@ -40,6 +46,50 @@ def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]
         f"- Git commit: {', '.join(commits)}",
     ]
     return lines
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _gan_legend(sub) -> str:
+    n = sub["fid_samples"].dropna()
+    shown = f"{int(n.iloc[0]):,} generated images" if len(n) else "generated images"
+    return (
+        f"Cells: **FID** (lower is better) between {shown} and as many real test images, "
+        "in the feature space of the shipped Fashion-MNIST classifier (`zoo/weights`), then "
+        "the classes covered: classes that get at least 1% of the generated images by that "
+        "classifier. `collapsed`: at most half the classes covered (mode collapse). FIDs from "
+        "different sample counts are not comparable."
+    )
+
+
+def _best_and_worst(summary, results, model: str, results_dir: Path) -> list[tuple[str, Path]]:
+    """(title, PNG) of the sample grids of the best and the worst configuration by FID."""
+    scored = summary[(summary["model"] == model) & (summary["ok"] > 0)]
+    if scored.empty:
+        return []
+    best = best_row(summary, model)
+    worst = scored.loc[scored["fid_mean"].idxmax()]
+    panels = []
+    for title, row in (("best", best), ("worst", worst)):
+        runs = results[
+            (results["model"] == model)
+            & (results["optimizer"] == row["optimizer"])
+            & (results["regularizer"] == row["regularizer"])
+            & (results["status"] == "ok")
+        ].dropna(subset=["samples_png"])
+        if runs.empty:
+            continue
+        run = runs.iloc[0]  # the lowest seed
+        label = (
+            f"{title}: {row['optimizer']} + {row['regularizer']}\n"
+            f"FID {row['fid_mean']:.1f} (seed {run['seed']})"
+        )
+        panels.append((label, results_dir / run["samples_png"]))
+        if best.name == worst.name:
+            break
+    return panels
 
 
 def write_report(out: str | Path, *, warn=print) -> Path:
@@ -77,32 +127,45 @@ def write_report(out: str | Path, *, warn=print) -> Path:
     md += _provenance(records, run)
     md += [
         "",
-        "Each cell is the **test accuracy**, mean ± sample standard deviation over seeds, of "
-        "one optimizer (row) with one regularizer (column); the best cell is in bold. "
-        "Configurations were trained on the training split, monitored on a seeded validation "
-        "split carved from it, and evaluated once on the test split. `—`: not run; "
-        "`diverged`: the loss became NaN/inf. All numbers are in `results.csv` (one row per "
-        "trial) and `summary.csv` (one row per configuration).",
+        "Each cell is the model's headline metric, mean ± sample standard deviation over seeds, "
+        "of one optimizer (row) with one regularizer (column); the best cell is in bold. "
+        "Classifiers: **test accuracy** (higher is better), trained on the training split, "
+        "monitored on a seeded validation split carved from it, evaluated once on the test "
+        "split. GANs: **FID** (lower is better) and class coverage, see their section. "
+        "`—`: not run; `diverged`: a loss became NaN/inf. All numbers are in `results.csv` "
+        "(one row per trial) and `summary.csv` (one row per configuration).",
         "",
     ]
     for (model, dataset), sub in results.groupby(["model", "dataset"], sort=False):
         first = sub.iloc[0]
+        gan = first["task"] == "generation"
+        metric = "fid" if gan else "accuracy"
         md += [
             f"## {model} on {dataset}",
             "",
             f"{int(first['train_size'])} training examples, {int(first['test_size'])} test "
-            f"examples, {int(first['epochs'])} epochs, batch size {int(first['batch_size'])}, "
+            f"examples, {_plural(int(first['epochs']), 'epoch')}, "
+            f"batch size {int(first['batch_size'])}, "
             f"{int(first['params']):,} parameters; seeds: "
             f"{', '.join(map(str, sorted(sub['seed'].unique())))}.",
             "",
-            to_markdown(accuracy_table(summary, model)),
-            "",
         ]
+        if gan:
+            md += [_gan_legend(sub), ""]
+        md += [to_markdown(metric_table(summary, model)), ""]
         figs = [
-            plots.final_accuracy(results, model, plot_dir / f"{model}_final_accuracy.png"),
+            plots.final_metric(results, model, plot_dir / f"{model}_final_{metric}.png"),
             plots.heatmap(summary, model, plot_dir / f"{model}_heatmap.png"),
-            plots.learning_curves(records, model, plot_dir / f"{model}_learning_curves.png"),
         ]
+        if gan:
+            figs.append(plots.gan_losses(records, model, plot_dir / f"{model}_losses.png"))
+            samples = _best_and_worst(summary, results, model, store.results)
+            if samples:
+                path = plot_dir / f"{model}_samples.png"
+                figs.append(plots.best_and_worst_samples(samples, model, path))
+        else:
+            path = plot_dir / f"{model}_learning_curves.png"
+            figs.append(plots.learning_curves(records, model, path))
         md += [f"![{p.stem}](plots/{p.name})" for p in figs] + [""]
     failed = results[results["status"] == "failed"]
     if not failed.empty:

@@ -1,4 +1,5 @@
-"""Matplotlib figures for a report: learning curves, final accuracy, optimizer x regularizer."""
+"""Matplotlib figures for a report: learning curves, the headline metric per optimizer, an
+optimizer x regularizer heatmap, and for GANs loss curves and best-versus-worst sample grids."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from zoo.report.tables import optimizer_order, regularizer_order  # noqa: E402
+from zoo.report.tables import headline, optimizer_order, regularizer_order  # noqa: E402
 
 
 def _colors(labels: list[str]) -> dict[str, Any]:
@@ -82,8 +83,9 @@ def learning_curves(records: list[dict], model: str, path: Path) -> Path:
     return path
 
 
-def final_accuracy(results: pd.DataFrame, model: str, path: Path) -> Path:
-    """Test accuracy per optimizer: one dot per seed, a bar at the mean; colours = regularizer."""
+def final_metric(results: pd.DataFrame, model: str, path: Path) -> Path:
+    """Headline metric per optimizer: a dot per seed, a bar at the mean; colour = regularizer."""
+    h = headline(results.loc[results["model"] == model, "task"].iloc[0])
     df = results[(results["model"] == model) & (results["status"] == "ok")]
     opts = optimizer_order(results.loc[results["model"] == model, "optimizer"])
     regs = regularizer_order(df["regularizer"])
@@ -93,7 +95,7 @@ def final_accuracy(results: pd.DataFrame, model: str, path: Path) -> Path:
     for j, reg in enumerate(regs):
         labelled = False  # one legend entry per regularizer, on its first bar
         for i, opt in enumerate(opts):
-            vals = df[(df["optimizer"] == opt) & (df["regularizer"] == reg)]["test_accuracy"]
+            vals = df[(df["optimizer"] == opt) & (df["regularizer"] == reg)][h.column]
             if vals.empty:
                 continue
             x = i - 0.4 + width * (j + 0.5)
@@ -108,8 +110,8 @@ def final_accuracy(results: pd.DataFrame, model: str, path: Path) -> Path:
             labelled = True
             ax.scatter([x] * len(vals), vals, color=colors[reg], s=12, zorder=3)
     ax.set_xticks(range(len(opts)), opts, rotation=30, ha="right")
-    ax.set_ylabel("test accuracy")
-    if not df.empty:
+    ax.set_ylabel(h.label + ("" if h.higher_is_better else " (lower is better)"))
+    if not df.empty and h.column == "test_accuracy":
         lo = df["test_accuracy"].min()
         ax.set_ylim(max(0.0, lo - 0.05), min(1.0, df["test_accuracy"].max() + 0.02))
     ax.legend(
@@ -118,7 +120,7 @@ def final_accuracy(results: pd.DataFrame, model: str, path: Path) -> Path:
         loc="center left",
         bbox_to_anchor=(1.0, 0.5),
     )
-    ax.set_title(f"{model}: test accuracy per optimizer (dots: seeds; bars: mean)")
+    ax.set_title(f"{model}: {h.label} per optimizer (dots: seeds; bars: mean)")
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=90, bbox_inches="tight")
@@ -127,20 +129,20 @@ def final_accuracy(results: pd.DataFrame, model: str, path: Path) -> Path:
 
 
 def heatmap(summary: pd.DataFrame, model: str, path: Path) -> Path:
-    """Mean test accuracy, optimizer x regularizer; diverged or failed cells are hatched."""
+    """Mean headline metric, optimizer x regularizer; diverged or failed cells say so."""
     sub = summary[summary["model"] == model]
+    h = headline(sub["task"].iloc[0])
+    fmt = ".3f" if h.column == "test_accuracy" else f".{h.digits}f"
     opts = optimizer_order(sub["optimizer"])
     regs = regularizer_order(sub["regularizer"])
     grid = np.full((len(opts), len(regs)), np.nan)
     for _, row in sub.iterrows():
-        grid[opts.index(row["optimizer"]), regs.index(row["regularizer"])] = row[
-            "test_accuracy_mean"
-        ]
+        grid[opts.index(row["optimizer"]), regs.index(row["regularizer"])] = row[f"{h.column}_mean"]
     fig, ax = plt.subplots(figsize=(1.3 * len(regs) + 3, 0.45 * len(opts) + 1.8))
     finite = grid[np.isfinite(grid)]
     im = ax.imshow(
         grid,
-        cmap="viridis",
+        cmap="viridis" if h.higher_is_better else "viridis_r",
         aspect="auto",
         vmin=finite.min() if finite.size else 0,
         vmax=finite.max() if finite.size else 1,
@@ -152,11 +154,13 @@ def heatmap(summary: pd.DataFrame, model: str, path: Path) -> Path:
                 ax.text(
                     j,
                     i,
-                    f"{grid[i, j]:.3f}",
+                    f"{grid[i, j]:{fmt}}",
                     ha="center",
                     va="center",
                     fontsize=8,
-                    color="white" if grid[i, j] < np.nanmean(finite) else "black",
+                    color="white"
+                    if (grid[i, j] < np.nanmean(finite)) == h.higher_is_better
+                    else "black",
                 )
             elif not row.empty:
                 ax.text(
@@ -170,8 +174,67 @@ def heatmap(summary: pd.DataFrame, model: str, path: Path) -> Path:
                 )
     ax.set_xticks(range(len(regs)), regs, rotation=30, ha="right")
     ax.set_yticks(range(len(opts)), opts)
-    fig.colorbar(im, ax=ax, label="mean test accuracy")
+    fig.colorbar(im, ax=ax, label=f"mean {h.label}")
     ax.set_title(f"{model}: optimizer x regularizer")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def gan_losses(records: list[dict], model: str, path: Path) -> Path:
+    """Generator (solid) and discriminator (dashed) loss per epoch, mean over seeds; one
+    panel per regularizer, one colour per optimizer."""
+    recs = [r for r in records if r["config"]["model"] == model and r.get("history")]
+    regs = regularizer_order(r["labels"]["regularizer"] for r in recs)
+    opts = optimizer_order(r["labels"]["optimizer"] for r in recs)
+    colors = _colors(opts)
+    ncols = min(4, len(regs))
+    nrows = math.ceil(len(regs) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 3.2 * nrows), squeeze=False)
+    for ax, reg in zip(axes.flat, regs, strict=False):
+        for opt in opts:
+            mine = [
+                r["history"]
+                for r in recs
+                if r["labels"]["regularizer"] == reg and r["labels"]["optimizer"] == opt
+            ]
+            for key, style in (("g_loss", "-"), ("d_loss", "--")):
+                curves = [h[key] for h in mine if h.get(key)]
+                if not curves:
+                    continue
+                n = max(map(len, curves))
+                mean = np.nanmean([c + [np.nan] * (n - len(c)) for c in curves], axis=0)
+                ax.plot(range(1, n + 1), mean, style, marker="o", ms=3, color=colors[opt],
+                        label=opt if key == "g_loss" else None)  # fmt: skip
+        ax.set_title(reg, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("loss (solid: G, dashed: D)")
+    for ax in list(axes.flat)[len(regs) :]:
+        ax.axis("off")
+    entries = {}
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    fig.legend(list(entries.values()), list(entries.keys()), loc="center left",
+               bbox_to_anchor=(1.0, 0.5), fontsize=8)  # fmt: skip
+    fig.suptitle(f"{model}: generator and discriminator losses (mean over seeds)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def best_and_worst_samples(panels: list[tuple[str, Path]], model: str, path: Path) -> Path:
+    """Sample grids side by side, each titled (e.g. best and worst configuration by FID)."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.6), squeeze=False)
+    for ax, (title, png) in zip(axes.flat, panels, strict=True):
+        ax.imshow(plt.imread(png), cmap="gray")
+        ax.set_title(title, fontsize=9)
+        ax.axis("off")
+    fig.suptitle(f"{model}: samples from the same fixed latent batch", y=1.03)
     fig.tight_layout()
     fig.savefig(path, dpi=90, bbox_inches="tight")
     plt.close(fig)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,27 @@ import pandas as pd
 from zoo.specs import OPTIMIZERS, REGULARIZERS
 
 KEYS = ["model", "dataset", "optimizer", "regularizer"]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The metric a task's tables rank by."""
+
+    column: str  # in `results_frame`
+    label: str
+    higher_is_better: bool
+    digits: int
+
+
+HEADLINES = {
+    "classification": Headline("test_accuracy", "test accuracy", True, 4),
+    "binary_classification": Headline("test_accuracy", "test accuracy", True, 4),
+    "generation": Headline("fid", "FID", False, 1),
+}
+
+
+def headline(task: str) -> Headline:
+    return HEADLINES.get(task, HEADLINES["classification"])
 
 
 def _last(history: dict[str, list[float]], key: str) -> float:
@@ -24,9 +46,11 @@ def results_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
         c, env, hist = r["config"], r.get("env", {}), r.get("history") or {}
         test = r.get("test") or {}
         val_acc = hist.get("val_accuracy") or []
+        coverage = r.get("coverage") or {}
         rows.append(
             {
                 "config_hash": r["config_hash"],
+                "task": r.get("task", "classification"),
                 "model": c["model"],
                 "dataset": c["dataset"],
                 "optimizer": r["labels"]["optimizer"],
@@ -38,6 +62,15 @@ def results_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
                 "final_train_accuracy": _last(hist, "accuracy"),
                 "final_val_accuracy": _last(hist, "val_accuracy"),
                 "best_val_accuracy": max(val_acc) if val_acc else np.nan,
+                "fid": test.get("fid", np.nan),
+                "fid_samples": (r.get("fid") or {}).get("n_generated", np.nan),
+                "classes_covered": test.get("classes_covered", np.nan),
+                "num_classes": coverage.get("num_classes", np.nan),
+                "kl_uniform": test.get("kl_uniform", np.nan),
+                "mode_collapse": r.get("mode_collapse", np.nan),
+                "final_d_loss": _last(hist, "d_loss"),
+                "final_g_loss": _last(hist, "g_loss"),
+                "samples_png": (r.get("files") or {}).get("samples.png"),
                 "epochs": c["epochs"],
                 "epochs_run": r.get("epochs_run", np.nan),
                 "diverged_epoch": r.get("diverged_epoch"),
@@ -108,9 +141,14 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
         }
     )
     g = ok.groupby(KEYS, sort=False)
-    for col in ("test_accuracy", "final_val_accuracy", "final_train_accuracy"):
+    summary["task"] = g_all["task"].first()
+    for col in ("test_accuracy", "final_val_accuracy", "final_train_accuracy", "fid"):
         summary[f"{col}_mean"] = g[col].mean()
         summary[f"{col}_std"] = g[col].std(ddof=1)
+    summary["classes_covered_mean"] = g["classes_covered"].mean()
+    summary["num_classes"] = g["num_classes"].max()
+    summary["kl_uniform_mean"] = g["kl_uniform"].mean()
+    summary["mode_collapse"] = g["mode_collapse"].apply(lambda s: int((s == True).sum()))  # noqa: E712
     summary["wall_time_s_mean"] = g_all["wall_time_s"].mean()
     summary["throughput_samples_per_s_mean"] = g["throughput_samples_per_s"].mean()
     summary["params"] = g_all["params"].first()
@@ -118,20 +156,35 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def fmt_cell(row: pd.Series) -> str:
-    """`mean ± std` of test accuracy, or why there is no number."""
+    """`mean ± std` of the task's headline metric (and a GAN's coverage), or why none."""
     if row["ok"] == 0:
         if row["diverged"]:
             return f"diverged ({row['diverged']}/{row['seeds']})"
         return f"failed ({row['failed']}/{row['seeds']})"
-    mean, std = row["test_accuracy_mean"], row["test_accuracy_std"]
-    cell = f"{mean:.4f} ± {std:.4f}" if row["ok"] > 1 else f"{mean:.4f} (1 seed)"
+    h = headline(row.get("task", "classification"))
+    mean, std, d = row[f"{h.column}_mean"], row[f"{h.column}_std"], h.digits
+    cell = f"{mean:.{d}f} ± {std:.{d}f}" if row["ok"] > 1 else f"{mean:.{d}f} (1 seed)"
+    if h.column == "fid":
+        cell += f", {row['classes_covered_mean']:.3g}/{row['num_classes']:.0f} classes"
+        if row["mode_collapse"]:
+            cell += f", collapsed ({row['mode_collapse']}/{row['ok']})"
     bad = row["seeds"] - row["ok"]
     if bad:
         cell += f" ({bad} of {row['seeds']} seeds diverged/failed)"
     return cell
 
 
-def accuracy_table(summary: pd.DataFrame, model: str) -> pd.DataFrame:
+def best_row(summary: pd.DataFrame, model: str) -> pd.Series | None:
+    """The summary row of `model`'s best configuration by its task's headline metric."""
+    sub = summary[(summary["model"] == model) & (summary["ok"] > 0)]
+    if sub.empty:
+        return None
+    h = headline(sub["task"].iloc[0])
+    col = sub[f"{h.column}_mean"]
+    return sub.loc[col.idxmax() if h.higher_is_better else col.idxmin()]
+
+
+def metric_table(summary: pd.DataFrame, model: str) -> pd.DataFrame:
     """Optimizer x regularizer table of formatted cells for one model; best cell in bold."""
     sub = summary[summary["model"] == model]
     cells = sub.assign(cell=sub.apply(fmt_cell, axis=1))
@@ -139,9 +192,8 @@ def accuracy_table(summary: pd.DataFrame, model: str) -> pd.DataFrame:
     table = table.reindex(
         index=optimizer_order(sub["optimizer"]), columns=regularizer_order(sub["regularizer"])
     ).fillna("—")
-    scored = sub[sub["ok"] > 0]
-    if not scored.empty:
-        best = scored.loc[scored["test_accuracy_mean"].idxmax()]
+    best = best_row(summary, model)
+    if best is not None:
         table.loc[best["optimizer"], best["regularizer"]] = (
             f"**{table.loc[best['optimizer'], best['regularizer']]}**"
         )

@@ -4,7 +4,7 @@ A spec string is parsed into a resolved, hashable description (every hyperparame
 out), so two spellings of the same configuration hash alike and get the same canonical label.
 """
 
-from zoo.specs.optimizers import OPTIMIZERS, OptimizerSpec, parse_optimizer
+from zoo.specs.optimizers import OPTIMIZERS, OptimizerSpec, parse_optimizer, parse_optimizer_pair
 from zoo.specs.regularizers import REGULARIZERS, Regularization, parse_regularizer
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "OptimizerSpec",
     "Regularization",
     "parse_optimizer",
+    "parse_optimizer_pair",
     "parse_regularizer",
 ]

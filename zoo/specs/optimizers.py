@@ -65,12 +65,14 @@ class OptimizerSpec:
 
     @property
     def label(self) -> str:
-        """Canonical spelling: the name plus only the keywords that differ from its defaults."""
+        """Canonical spelling: the name plus the keywords that differ from its defaults, the
+        learning rate first (`adam:lr=0.0002:beta_1=0.5`)."""
         defaults = OPTIMIZERS[self.name][1]
+        keys = sorted(self.kwargs, key=lambda k: (k != "learning_rate", k))
         diffs = [
-            f"{SHORT.get(k, k)}={fmt_value(v)}"
-            for k, v in sorted(self.kwargs.items())
-            if defaults.get(k) != v
+            f"{SHORT.get(k, k)}={fmt_value(self.kwargs[k])}"
+            for k in keys
+            if defaults.get(k) != self.kwargs[k]
         ]
         return ":".join([self.name, *diffs])
 
@@ -84,6 +86,24 @@ class OptimizerSpec:
     def build(self):
         """A fresh `keras.optimizers.Optimizer` instance."""
         return _keras_class(self.keras_class)(**self.kwargs)
+
+
+def parse_optimizer_pair(spec: str) -> tuple[OptimizerSpec, OptimizerSpec | None]:
+    """Parse `G` or `G/D`: a GAN's generator optimizer and, optionally, its discriminator's.
+
+    `adam:lr=1e-4:beta_1=0.5/adam:lr=4e-4:beta_1=0.5` is a two-time-scale pair; a single
+    spec (no `/`) gives `(spec, None)`: the discriminator uses the same settings.
+    """
+    if isinstance(spec, OptimizerSpec):
+        return spec, None
+    parts = spec.split("/") if isinstance(spec, str) else [spec]
+    if len(parts) > 2:
+        raise UsageError(
+            f"{spec!r}: write one optimizer, or a generator/discriminator pair such as "
+            "adam:lr=1e-4:beta_1=0.5/adam:lr=4e-4:beta_1=0.5."
+        )
+    g = parse_optimizer(parts[0])
+    return g, parse_optimizer(parts[1]) if len(parts) == 2 else None
 
 
 def parse_optimizer(spec: str | OptimizerSpec) -> OptimizerSpec:

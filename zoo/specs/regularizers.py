@@ -1,10 +1,14 @@
 """Named regularizers, combinable with `+`: weight penalties, dropout and batch normalization.
 
     none, l1, l2, l1l2, dropout, batchnorm, dropout+batchnorm, l2+dropout+batchnorm
+    spectral_norm, label_smoothing          (GANs: see `zoo.models.dcgan`)
 
-A component may carry its strength: `l2:1e-4`, `dropout:0.3`, `l1l2:l1=1e-5:l2=1e-4`.
-A spec resolves to a `Regularization`, which model builders read: `kernel_regularizer()` for
-the weight penalty (`keras.regularizers.L1L2`), `dropout` for the rate, `batchnorm` as a flag.
+A component may carry its strength: `l2:1e-4`, `dropout:0.3`, `l1l2:l1=1e-5:l2=1e-4`,
+`label_smoothing:0.1`. A spec resolves to a `Regularization`, which model builders read:
+`kernel_regularizer()` for the weight penalty (`keras.regularizers.L1L2`), `dropout` for the
+rate, `batchnorm` and `spectral_norm` as flags, `label_smoothing` for the real-label target
+1 - s. Which components a model supports is declared when it is registered
+(`zoo.models.registry`); asking a model for one it lacks is a usage error.
 """
 
 from __future__ import annotations
@@ -24,20 +28,31 @@ REGULARIZERS = [
     "batchnorm",
     "dropout+batchnorm",
     "l2+dropout+batchnorm",
+    "spectral_norm",
+    "label_smoothing",
+    "spectral_norm+label_smoothing",
 ]
 
-DEFAULTS = {"l1": 1e-5, "l2": 1e-4, "dropout": 0.3}
-COMPONENTS = ["none", "l1", "l2", "l1l2", "dropout", "batchnorm"]
+DEFAULTS = {"l1": 1e-5, "l2": 1e-4, "dropout": 0.3, "label_smoothing": 0.1}
+COMPONENTS = [
+    "none", "l1", "l2", "l1l2", "dropout", "batchnorm", "spectral_norm", "label_smoothing"
+]  # fmt: skip
+FLAGS = ("batchnorm", "spectral_norm")  # components that take no value
+# Fields added after the first records were stored: left out of `to_config` while unset, so
+# the config hashes (and the stored results) of every earlier trial stay valid.
+_LATER_FIELDS = ("spectral_norm", "label_smoothing")
 
 
 @dataclass(frozen=True)
 class Regularization:
-    """Resolved regularization: penalty strengths, dropout rate and batch-norm flag."""
+    """Resolved regularization: penalty strengths, dropout rate, flags, label smoothing."""
 
     l1: float = 0.0
     l2: float = 0.0
     dropout: float = 0.0
     batchnorm: bool = False
+    spectral_norm: bool = False
+    label_smoothing: float = 0.0
 
     @property
     def label(self) -> str:
@@ -58,9 +73,19 @@ class Regularization:
             parts.append(part("l2", self.l2))
         if self.dropout:
             parts.append(part("dropout", self.dropout))
-        if self.batchnorm:
-            parts.append("batchnorm")
+        parts += [flag for flag in FLAGS if getattr(self, flag)]
+        if self.label_smoothing:
+            parts.append(part("label_smoothing", self.label_smoothing))
         return "+".join(parts) or "none"
+
+    @property
+    def components(self) -> set[str]:
+        """The component names in use, e.g. {"l2", "dropout"} (`l1l2` counts as both)."""
+        return {
+            name
+            for name in ("l1", "l2", "dropout", *FLAGS, "label_smoothing")
+            if getattr(self, name)
+        }
 
     def kernel_regularizer(self):
         """A `keras.regularizers.L1L2` for the weight penalty, or None without one."""
@@ -71,7 +96,11 @@ class Regularization:
         return keras.regularizers.L1L2(l1=self.l1, l2=self.l2)
 
     def to_config(self) -> dict[str, Any]:
-        return asdict(self)
+        config = asdict(self)
+        for name in _LATER_FIELDS:
+            if not config[name]:
+                del config[name]
+        return config
 
 
 def _strength(spec: str, key: str, text: str, *, upper: float | None = None) -> float:
@@ -93,11 +122,11 @@ def parse_regularizer(spec: str | Regularization) -> Regularization:
         name, positional, keywords = split_spec(piece)
         if name not in COMPONENTS:
             raise unknown_name("regularizer", name, REGULARIZERS)
-        if name in ("none", "batchnorm"):
+        if name == "none" or name in FLAGS:
             if positional or keywords:
                 raise UsageError(f"{spec!r}: {name!r} takes no value.")
-            if name == "batchnorm":
-                values["batchnorm"] = True
+            if name != "none":
+                values[name] = True
             continue
         if name == "l1l2":
             if positional:
@@ -112,5 +141,6 @@ def parse_regularizer(spec: str | Regularization) -> Regularization:
         if keywords or len(positional) > 1:
             raise UsageError(f"{spec!r}: write {name}:VALUE, e.g. {name}:{DEFAULTS[name]:g}.")
         text = positional[0] if positional else str(DEFAULTS[name])
-        values[name] = _strength(spec, name, text, upper=1.0 if name == "dropout" else None)
+        upper = 1.0 if name in ("dropout", "label_smoothing") else None
+        values[name] = _strength(spec, name, text, upper=upper)
     return Regularization(**values)
