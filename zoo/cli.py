@@ -137,6 +137,7 @@ def cmd_list(args) -> int:
 def cmd_bench(args) -> int:
     from zoo.bench import expand, load_suite, run_trials
     from zoo.bench.provenance import versions
+    from zoo.bench.store import atomic_write
 
     suite = load_suite(args.suite)
     overrides = {
@@ -192,13 +193,20 @@ def cmd_bench(args) -> int:
         "started_at": started,
         "wall_time_s": time.perf_counter() - t0,
     }
-    (out / "run.json").write_text(json.dumps(run, indent=1) + "\n")
+    atomic_write(out / "run.json", (json.dumps(run, indent=1) + "\n").encode())
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items())) or "none run"
     print(
         f"ran {summary.ran} trials ({statuses}), skipped {summary.skipped} already done, "
         f"in {summary.wall_time_s / 60:.1f} min.",
         file=sys.stderr,
     )
+    if summary.elsewhere:
+        print(
+            f"{summary.elsewhere} trials were being run by another zoo process on {out}; "
+            "the report covers what is finished. Run `zoo report` (or this command) again "
+            "once that process ends.",
+            file=sys.stderr,
+        )
     if not args.no_report:
         from zoo.report import write_report
 

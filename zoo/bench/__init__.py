@@ -1,10 +1,17 @@
 """The benchmark harness: expand a suite into trials, run the missing ones, store records.
 
 suite (TOML) --expand--> [Trial] --run_trial--> record --Store.write--> results/<hash>.json
+
+Crash safety: a record is written atomically once its trial ends, so a killed run loses at
+most the trial in flight, and that one resumes from its last finished epoch
+(`<out>/checkpoints/<hash>/`, removed once the record is stored). Several processes may
+work on one folder: each trial is claimed by one process (`Store.claim`) and run once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -21,6 +28,7 @@ class RunSummary:
     total: int = 0
     skipped: int = 0
     ran: int = 0
+    elsewhere: int = 0  # claimed by another live process: left to it
     statuses: dict[str, int] = field(default_factory=dict)
     wall_time_s: float = 0.0
 
@@ -69,6 +77,8 @@ def run_trials(
 
     stream = stream or sys.stderr
     store = Store(out)
+    if store.results.is_dir():
+        store.check()  # a damaged or foreign file there: stop before touching anything
     summary = RunSummary(total=len(trials))
     todo = [t for t in trials if not store.is_done(t.config_hash)]
     summary.skipped = len(trials) - len(todo)
@@ -96,8 +106,38 @@ def run_trials(
             def on_epoch(epoch: int, logs: dict, trial: Trial = trial) -> None:
                 bar.set_postfix_str(f"epoch {epoch}/{trial.epochs}{_epoch_metrics(logs)}")
 
-            record = run_trial(trial, data_dir=data_dir, on_epoch=on_epoch)
-            store.write(record)
+            key = trial.config_hash
+            if not store.claim(key):
+                holder = store.claimant(key) or {}
+                summary.elsewhere += 1
+                tqdm.write(
+                    f"  {trial.label}: being run by another process (pid {holder.get('pid')} "
+                    f"on {holder.get('host')}), left to it",
+                    file=stream,
+                )
+                bar.update(1)
+                continue
+            try:
+                if store.is_done(key):  # finished by another process since we looked
+                    summary.skipped += 1
+                    bar.update(1)
+                    continue
+                checkpoints = store.out / "checkpoints" / key
+                record = run_trial(
+                    trial, data_dir=data_dir, on_epoch=on_epoch, checkpoint_dir=checkpoints
+                )
+                store.write(record)
+                shutil.rmtree(checkpoints, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    checkpoints.parent.rmdir()  # only if no other trial's is there
+            finally:
+                store.release(key)
+            if record.get("resumed_from_epoch"):
+                tqdm.write(
+                    f"  {trial.label}: resumed from its checkpoint after epoch "
+                    f"{record['resumed_from_epoch']}",
+                    file=stream,
+                )
             status = record["status"]
             summary.ran += 1
             summary.statuses[status] = summary.statuses.get(status, 0) + 1

@@ -1,7 +1,10 @@
 """Run one trial: build the model, `fit` it, evaluate on the test split, return its record.
 
-The hot path is plain `model.fit` on in-memory arrays. The only callback is an epoch-level
-monitor (per-epoch wall time, divergence check), so there is no per-batch Python overhead.
+The hot path is plain `model.fit` on in-memory arrays. Every callback works at epoch level
+(an epoch monitor for wall time and divergence; with a checkpoint folder, Keras's
+`BackupAndRestore` and `CSVLogger`), so there is no per-batch Python overhead. With a
+checkpoint folder a killed trial resumes from its last finished epoch: weights and optimizer
+state come back from the backup, and the history of the epochs before the kill from the CSV.
 What differs between tasks (loss, metrics, how a trained model is scored) is in `TASKS`;
 a model's task comes from the registry. GANs (`generation`) fit on images alone and are scored
 by `zoo.metrics.gan` (FID, class coverage, a sample grid stored beside the record).
@@ -9,12 +12,14 @@ by `zoo.metrics.gan` (FID, class coverage, a sample grid stored beside the recor
 
 from __future__ import annotations
 
+import csv
 import math
 import resource
 import time
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -56,6 +61,8 @@ class EpochMonitor(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch_times.append(time.perf_counter() - self._start)
+        if logs is not None:  # shared with the callbacks after this one (History, CSVLogger)
+            logs["epoch_time_s"] = self.epoch_times[-1]
         losses = [v for k, v in (logs or {}).items() if k.endswith("loss")]
         if any(not math.isfinite(float(v)) for v in losses):
             self.diverged_epoch = epoch + 1
@@ -77,12 +84,15 @@ def run_trial(
     *,
     data_dir: str | None = None,
     on_epoch: Callable[[int, dict], None] | None = None,
+    checkpoint_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Train and evaluate `trial`; return its record (status `ok`, `diverged` or `failed`).
 
     A `ZooError` (bad data, bad config) propagates: it is the user's to fix, not a result.
     Any other exception is caught and stored as a `failed` record with its traceback.
     `on_epoch(epoch, logs)` is called after every epoch (for progress display).
+    `checkpoint_dir`: where per-epoch checkpoints go, and a killed trial resumes from; the
+    caller removes it once the record is stored.
     """
     record: dict[str, Any] = {
         "schema": SCHEMA,
@@ -95,7 +105,7 @@ def run_trial(
     }
     t0 = time.perf_counter()
     try:
-        record.update(_train(trial, data_dir, on_epoch))
+        record.update(_train(trial, data_dir, on_epoch, checkpoint_dir))
     except ZooError:
         raise
     except Exception as exc:
@@ -110,7 +120,27 @@ def run_trial(
     return record
 
 
-def _train(trial: Trial, data_dir: str | None, on_epoch) -> dict[str, Any]:
+def deterministic_ops() -> None:
+    """Make the backend's kernels deterministic (TensorFlow: `enable_op_determinism`)."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+def _read_history(path: Path) -> dict[str, list[float]]:
+    """Per-epoch logs from a CSVLogger file; an epoch written twice (killed between the CSV
+    row and the backup, then re-run) keeps its last row; columns that are all NA go."""
+    rows: dict[int, dict[str, str]] = {}
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            rows[int(row.pop("epoch"))] = row
+    ordered = [rows[e] for e in sorted(rows)]
+    keys = [k for k in (ordered[0] if ordered else {}) if any(r[k] != "NA" for r in ordered)]
+    return {k: [float(r[k]) if r[k] != "NA" else math.nan for r in ordered] for k in keys}
+
+
+def _train(trial: Trial, data_dir: str | None, on_epoch, checkpoint_dir) -> dict[str, Any]:
     info = model_info(trial.model)
     gan = info.task == GENERATION
     ds = load_dataset(
@@ -122,6 +152,7 @@ def _train(trial: Trial, data_dir: str | None, on_epoch) -> dict[str, Any]:
         data_dir=data_dir,
         **trial.data_options,
     )
+    deterministic_ops()
     keras.utils.set_random_seed(trial.seed)
     model = info.builder(**ds.model_kwargs, **trial.model_options, regularizer=trial.regularizer)
     if gan:
@@ -142,31 +173,48 @@ def _train(trial: Trial, data_dir: str | None, on_epoch) -> dict[str, Any]:
         data = (ds.x_train, ds.y_train)
         validation = (ds.x_val, ds.y_val) if len(ds.x_val) else None
     monitor = EpochMonitor(on_epoch)
+    callbacks: list[keras.callbacks.Callback] = [monitor]
+    if checkpoint_dir is not None:
+        checkpoint_dir = Path(checkpoint_dir)
+        checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        callbacks += [
+            keras.callbacks.BackupAndRestore(
+                str(checkpoint_dir / "backup"), delete_checkpoint=False
+            ),
+            keras.callbacks.CSVLogger(str(checkpoint_dir / "history.csv"), append=True),
+        ]
     t_fit = time.perf_counter()
     history = model.fit(
         *data,
         validation_data=validation,
         epochs=trial.epochs,
         batch_size=trial.batch_size,
-        callbacks=[monitor],
+        callbacks=callbacks,
         verbose=0,
     )
     fit_time = time.perf_counter() - t_fit
-    hist = {k: _floats(v) for k, v in history.history.items()}
-    hist["epoch_time_s"] = monitor.epoch_times
+    csv_log = checkpoint_dir / "history.csv" if checkpoint_dir is not None else None
+    if csv_log is not None and csv_log.is_file():
+        hist = _read_history(csv_log)  # every epoch, those before a resume included
+    else:
+        hist = {k: _floats(v) for k, v in history.history.items()}
+    first_epoch = history.epoch[0] if history.epoch else trial.epochs
     # Steady-state throughput: leave out the first epoch (tracing / XLA compilation) if we can.
-    times = monitor.epoch_times[1:] or monitor.epoch_times
+    all_times = hist.get("epoch_time_s", [])
+    times = all_times[1:] or all_times
     throughput = len(ds.x_train) * len(times) / sum(times) if sum(times) > 0 else None
     out: dict[str, Any] = {
         "status": "ok",
         "history": hist,
-        "epochs_run": len(monitor.epoch_times),
+        "epochs_run": len(all_times),
         "data_sizes": ds.sizes(),
         "params": int(model.count_params()),
         "fit_time_s": fit_time,
         "throughput_samples_per_s": throughput,
         "test": None,
     }
+    if first_epoch > 0:
+        out["resumed_from_epoch"] = first_epoch
     if monitor.diverged_epoch is not None:
         out.update(status="diverged", diverged_epoch=monitor.diverged_epoch)
         return out
@@ -181,7 +229,7 @@ def _train(trial: Trial, data_dir: str | None, on_epoch) -> dict[str, Any]:
     out["test"] = {k: float(v) for k, v in scores.items()}
     out["eval_time_s"] = time.perf_counter() - t_eval
     if not all(np.isfinite(v) for v in out["test"].values()):
-        out.update(status="diverged", diverged_epoch=len(monitor.epoch_times))
+        out.update(status="diverged", diverged_epoch=len(all_times))
     return out
 
 

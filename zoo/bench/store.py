@@ -5,12 +5,19 @@ then renamed over the target), so a reader never sees half a record and a killed
 no damaged file behind. A record may carry files (`record["files"] = {"samples.png": bytes}`,
 e.g. a GAN's sample grid): they are written first, as `<config_hash>.<name>`, and the JSON
 (the commit point) then lists them by file name.
+
+Several processes may share one folder: before running a trial a process *claims* it by
+creating `<config_hash>.claim` exclusively (O_EXCL). Another process skips a claimed trial
+while its claimant lives; a claim left by a killed process (its PID gone, or reused by a
+process that started later) is taken over.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -55,26 +62,75 @@ class Store:
         files = {}
         for name, content in (record.pop("files", None) or {}).items():
             path = self.results / f"{record['config_hash']}.{name}"
-            self._atomic_write(path, content)
+            atomic_write(path, content)
             files[name] = path.name
         if files:
             record["files"] = files
         target = self.path(record["config_hash"])
         text = json.dumps(record, indent=1, sort_keys=True, allow_nan=True) + "\n"
-        self._atomic_write(target, text.encode())
+        atomic_write(target, text.encode())
         return target
 
-    def _atomic_write(self, target: Path, content: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.results, prefix=".tmp-", suffix=target.suffix)
+    # -- claims: one process per trial --------------------------------------------------
+
+    def claim_path(self, config_hash: str) -> Path:
+        return self.results / f"{config_hash}.claim"
+
+    def claim(self, config_hash: str) -> bool:
+        """Claim a trial for this process; False if a live process holds it already."""
+        self.results.mkdir(parents=True, exist_ok=True)
+        path = self.claim_path(config_hash)
+        me = _process_identity(os.getpid())
+        for _ in range(2):
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                if self.claimant(config_hash) is not None:
+                    return False
+                path.unlink(missing_ok=True)  # stale: its process is gone; take it over
+                continue
+            with os.fdopen(fd, "w") as fh:
+                json.dump(me, fh)
+            return True
+        return False
+
+    def claimant(self, config_hash: str) -> dict[str, Any] | None:
+        """Who holds the claim on a trial, if a live process does (else None)."""
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(content)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            holder = json.loads(self.claim_path(config_hash).read_text())
+        except (OSError, ValueError):
+            return None  # no claim, or one half-written by a killed process
+        if holder.get("host") != socket.gethostname():
+            return holder  # cannot check another machine's processes: assume it is alive
+        if _process_identity(int(holder.get("pid", -1))) != holder:
+            return None
+        return holder
+
+    def release(self, config_hash: str) -> None:
+        """Drop this process's claim on a trial."""
+        holder = None
+        with contextlib.suppress(OSError, ValueError):
+            holder = json.loads(self.claim_path(config_hash).read_text())
+        if holder and holder.get("pid") == os.getpid():
+            self.claim_path(config_hash).unlink(missing_ok=True)
+
+    # -- reading everything ------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise `UsageError` if `results/` holds a file that is not a readable record.
+
+        Records are written atomically, so a damaged or foreign `.json` there was put or
+        changed by something else; zoo neither overwrites nor silently ignores it.
+        """
+        _, problems = self.load_all()
+        if problems:
+            raise UsageError(
+                f"{self.results} holds {len(problems)} file(s) that are not zoo trial records:\n"
+                + "\n".join(f"  - {p}" for p in problems)
+                + "\nzoo writes records atomically, so these were damaged or put there by "
+                "something else. Move them out of the folder (or delete them) and run the "
+                "command again; nothing was changed."
+            )
 
     def load_all(self) -> tuple[list[dict[str, Any]], list[str]]:
         """Every readable record, and a warning for each file that could not be used."""
@@ -83,10 +139,51 @@ class Store:
             try:
                 record = json.loads(path.read_text())
             except (OSError, ValueError) as exc:
-                warnings.append(f"skipped {path}: not a readable JSON record ({exc}).")
+                warnings.append(f"{path.name}: not readable JSON ({exc}), e.g. truncated")
                 continue
-            if not isinstance(record, dict) or record.get("schema") != SCHEMA:
-                warnings.append(f"skipped {path}: not a zoo trial record (schema {SCHEMA}).")
+            if (
+                not isinstance(record, dict)
+                or record.get("schema") != SCHEMA
+                or record.get("config_hash") != path.stem
+            ):
+                warnings.append(
+                    f"{path.name}: not a zoo trial record (schema {SCHEMA}, named by its hash)"
+                )
                 continue
             records.append(record)
         return records, warnings
+
+
+def atomic_write(target: Path, content: bytes) -> None:
+    """Write `content` to `target` through a flushed, fsynced temporary file and a rename."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _process_identity(pid: int) -> dict[str, Any]:
+    """pid, host and (on Linux) the process's start time, which tells a reused PID apart."""
+    identity: dict[str, Any] = {"pid": pid, "host": socket.gethostname()}
+    if pid <= 0:
+        return {**identity, "alive": False}
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return {**identity, "alive": False}
+    except PermissionError:
+        pass  # alive, owned by another user
+    except OSError:
+        return {**identity, "alive": False}
+    try:  # field 22 of /proc/PID/stat; the command name (field 2) may contain spaces
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        identity["start"] = int(stat.rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        pass
+    return identity

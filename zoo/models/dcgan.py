@@ -139,9 +139,11 @@ class DCGAN(keras.Model):
 
         `label_smoothing` (one-sided, on the real targets) overrides the builder's value.
         """
-        super().compile(**kwargs)
         if d_optimizer is None:
             d_optimizer = g_optimizer.__class__.from_config(g_optimizer.get_config())
+        # `optimizer` is the generator's, so that Keras (BackupAndRestore, saving) sees a
+        # built optimizer rather than building a default one for all weights.
+        super().compile(optimizer=g_optimizer, **kwargs)
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         if label_smoothing is not None:
             self.label_smoothing = float(label_smoothing)

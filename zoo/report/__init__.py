@@ -100,9 +100,8 @@ def write_report(out: str | Path, *, warn=print) -> Path:
         raise UsageError(
             f"{out} has no results/ folder: nothing to report. Run `zoo bench --out {out}` first."
         )
-    records, warnings = store.load_all()
-    for w in warnings:
-        warn(f"warning: {w}")
+    store.check()  # damaged or foreign files: a usage error, not a silently partial report
+    records, _ = store.load_all()
     run_file = out / "run.json"
     run = json.loads(run_file.read_text()) if run_file.is_file() else {}
     if run.get("trial_hashes"):  # report the last `zoo bench` run's trials, not stale ones
