@@ -168,3 +168,17 @@ def test_config_hash_covers_everything_that_changes_results():
     ]
     hashes = {t.config_hash for t in changed}
     assert h not in hashes and len(hashes) == len(changed)
+
+
+def test_model_options_reach_the_builder_and_typos_are_caught(tmp_path):
+    path = tmp_path / "gan.toml"
+    path.write_text(
+        '[profiles.p]\n[[profiles.p.grid]]\nmodels = ["dcgan"]\noptimizers = ["adam"]\n'
+        'regularizers = ["none"]\nmodel_options = { width = 16 }\n'
+    )
+    (trial,) = expand(load_suite(str(path)), "p")
+    assert trial.model_options == {"width": 16}
+    assert trial.config()["model_options"] == {"width": 16}
+    path.write_text(path.read_text().replace("width", "widht"))
+    with pytest.raises(UsageError, match="unknown key 'widht' \\(did you mean 'width'\\?\\)"):
+        expand(load_suite(str(path)), "p")

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zoo.errors import UsageError, closest, unknown_name
+from zoo.errors import UsageError, unknown_key, unknown_name
 from zoo.models import model_info
 from zoo.specs import OptimizerSpec, Regularization, parse_optimizer_pair, parse_regularizer
 
@@ -149,12 +149,7 @@ class Suite:
 def _check_keys(where: str, table: dict, valid: set[str]) -> None:
     for key in table:
         if key not in valid:
-            hint = closest(key, valid)
-            raise UsageError(
-                f"{where}: unknown key {key!r}"
-                + (f" (did you mean {hint!r}?)" if hint else "")
-                + f". Valid keys: {', '.join(sorted(valid))}."
-            )
+            raise unknown_key(where, key, valid)
 
 
 def load_suite(name_or_path: str) -> Suite:

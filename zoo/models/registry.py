@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from zoo.errors import UsageError, closest, unknown_name
+from zoo.errors import UsageError, unknown_key, unknown_name
 from zoo.specs import Regularization
 
 
@@ -36,12 +36,7 @@ class ModelInfo:
         valid = sorted(set(params) - harness)
         for key in options:
             if key not in valid:
-                hint = closest(key, valid)
-                raise UsageError(
-                    f"model_options: {self.name} takes no option {key!r}"
-                    + (f" (did you mean {hint!r}?)" if hint else "")
-                    + f"; its options: {', '.join(valid) or 'none'}."
-                )
+                raise unknown_key(f"model_options of {self.name}", key, valid)
 
     def check_regularizer(self, reg: Regularization) -> None:
         """Raise `UsageError` if `reg` uses a component this model does not implement."""

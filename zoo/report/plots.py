@@ -22,6 +22,32 @@ def _colors(labels: list[str]) -> dict[str, Any]:
     return {label: cmap(i % cmap.N) for i, label in enumerate(labels)}
 
 
+def _panels(n: int, **kwargs):
+    """A figure with `n` panels (one per regularizer), at most four per row."""
+    ncols = min(4, n)
+    nrows = math.ceil(n / ncols)
+    return plt.subplots(nrows, ncols, figsize=(4 * ncols, 3.2 * nrows), squeeze=False, **kwargs)
+
+
+def _finish_panels(fig, axes, n: int, ylabel: str, title: str, path: Path) -> Path:
+    """Label the first column, hide unused panels, one legend for all panels, save."""
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    entries = {}  # every optimizer, whichever panels it appears in
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    fig.legend(list(entries.values()), list(entries.keys()), loc="center left",
+               bbox_to_anchor=(1.0, 0.5), fontsize=8)  # fmt: skip
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
 def learning_curves(records: list[dict], model: str, path: Path) -> Path:
     """Validation accuracy per epoch, mean over seeds; one panel per regularizer.
 
@@ -32,11 +58,7 @@ def learning_curves(records: list[dict], model: str, path: Path) -> Path:
     regs = regularizer_order(r["labels"]["regularizer"] for r in recs)
     opts = optimizer_order(r["labels"]["optimizer"] for r in recs)
     colors = _colors(opts)
-    ncols = min(4, len(regs))
-    nrows = math.ceil(len(regs) / ncols)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(4 * ncols, 3.2 * nrows), squeeze=False, sharey=True
-    )
+    fig, axes = _panels(len(regs), sharey=True)
     for ax, reg in zip(axes.flat, regs, strict=False):
         for opt in opts:
             curves = [
@@ -60,27 +82,9 @@ def learning_curves(records: list[dict], model: str, path: Path) -> Path:
         ax.set_title(reg, fontsize=10)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("validation accuracy" if metric == "val_accuracy" else "training accuracy")
-    for ax in list(axes.flat)[len(regs) :]:
-        ax.axis("off")
-    # One legend for all panels: every optimizer, whichever panels it appears in.
-    entries = {}
-    for ax in axes.flat:
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            entries.setdefault(label, handle)
-    fig.legend(
-        list(entries.values()),
-        list(entries.keys()),
-        loc="center left",
-        bbox_to_anchor=(1.0, 0.5),
-        fontsize=8,
-    )
-    fig.suptitle(f"{model}: learning curves (mean over seeds)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    ylabel = "validation accuracy" if metric == "val_accuracy" else "training accuracy"
+    title = f"{model}: learning curves (mean over seeds)"
+    return _finish_panels(fig, axes, len(regs), ylabel, title, path)
 
 
 def final_metric(results: pd.DataFrame, model: str, path: Path) -> Path:
@@ -114,12 +118,8 @@ def final_metric(results: pd.DataFrame, model: str, path: Path) -> Path:
     if not df.empty and h.column == "test_accuracy":
         lo = df["test_accuracy"].min()
         ax.set_ylim(max(0.0, lo - 0.05), min(1.0, df["test_accuracy"].max() + 0.02))
-    ax.legend(
-        fontsize=8,
-        title="regularizer",
-        loc="center left",
-        bbox_to_anchor=(1.0, 0.5),
-    )
+    if ax.get_legend_handles_labels()[0]:  # nothing to show when every trial diverged
+        ax.legend(fontsize=8, title="regularizer", loc="center left", bbox_to_anchor=(1.0, 0.5))
     ax.set_title(f"{model}: {h.label} per optimizer (dots: seeds; bars: mean)")
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -189,9 +189,7 @@ def gan_losses(records: list[dict], model: str, path: Path) -> Path:
     regs = regularizer_order(r["labels"]["regularizer"] for r in recs)
     opts = optimizer_order(r["labels"]["optimizer"] for r in recs)
     colors = _colors(opts)
-    ncols = min(4, len(regs))
-    nrows = math.ceil(len(regs) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 3.2 * nrows), squeeze=False)
+    fig, axes = _panels(len(regs))
     for ax, reg in zip(axes.flat, regs, strict=False):
         for opt in opts:
             mine = [
@@ -210,21 +208,8 @@ def gan_losses(records: list[dict], model: str, path: Path) -> Path:
         ax.set_title(reg, fontsize=10)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("loss (solid: G, dashed: D)")
-    for ax in list(axes.flat)[len(regs) :]:
-        ax.axis("off")
-    entries = {}
-    for ax in axes.flat:
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            entries.setdefault(label, handle)
-    fig.legend(list(entries.values()), list(entries.keys()), loc="center left",
-               bbox_to_anchor=(1.0, 0.5), fontsize=8)  # fmt: skip
-    fig.suptitle(f"{model}: generator and discriminator losses (mean over seeds)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    title = f"{model}: generator and discriminator losses (mean over seeds)"
+    return _finish_panels(fig, axes, len(regs), "loss (solid: G, dashed: D)", title, path)
 
 
 def best_and_worst_samples(panels: list[tuple[str, Path]], model: str, path: Path) -> Path:
