@@ -51,6 +51,7 @@ def test_failed_trials_are_not_done_and_bad_files_are_skipped(tmp_path):
     assert not store.is_done("f1") and store.is_done("d1")
     (store.results / "truncated.json").write_text('{"schema": 1, "conf')
     (store.results / "foreign.json").write_text('{"hello": "world"}')
+    (store.results / ".tmp-cut-off-by-a-kill.json").write_text('{"sche')
     records, warnings = store.load_all()
     assert sorted(r["config_hash"] for r in records) == ["d1", "f1"]
     assert len(warnings) == 2 and any("truncated.json" in w for w in warnings)

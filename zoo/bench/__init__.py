@@ -79,6 +79,7 @@ def run_trials(
     store = Store(out)
     if store.results.is_dir():
         store.check()  # a damaged or foreign file there: stop before touching anything
+        store.remove_stale_temporaries()
     summary = RunSummary(total=len(trials))
     todo = [t for t in trials if not store.is_done(t.config_hash)]
     summary.skipped = len(trials) - len(todo)

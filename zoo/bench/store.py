@@ -19,12 +19,14 @@ import json
 import os
 import socket
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from zoo.errors import UsageError
 
 SCHEMA = 1
+TMP_PREFIX = ".tmp-"  # temporary files of atomic writes; renamed into place when complete
 DONE = ("ok", "diverged")  # statuses that count as finished; "failed" trials are retried
 
 
@@ -116,6 +118,15 @@ class Store:
 
     # -- reading everything ------------------------------------------------------------
 
+    def remove_stale_temporaries(self, older_than_s: float = 600.0) -> None:
+        """Delete temporary files left by writes that a kill cut off (none is in flight for
+        minutes: a write takes milliseconds)."""
+        now = time.time()
+        for path in self.results.glob(f"{TMP_PREFIX}*"):
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime > older_than_s:
+                    path.unlink()
+
     def check(self) -> None:
         """Raise `UsageError` if `results/` holds a file that is not a readable record.
 
@@ -136,6 +147,8 @@ class Store:
         """Every readable record, and a warning for each file that could not be used."""
         records, warnings = [], []
         for path in sorted(self.results.glob("*.json")):
+            if path.name.startswith(TMP_PREFIX):  # a write in flight, or cut off by a kill
+                continue
             try:
                 record = json.loads(path.read_text())
             except (OSError, ValueError) as exc:
@@ -156,7 +169,7 @@ class Store:
 
 def atomic_write(target: Path, content: bytes) -> None:
     """Write `content` to `target` through a flushed, fsynced temporary file and a rename."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TMP_PREFIX, suffix=target.suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(content)

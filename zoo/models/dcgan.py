@@ -117,7 +117,9 @@ class DCGAN(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(generator.input_shape[-1])
-        self.seed_generator = keras.random.SeedGenerator(1337)
+        # Unseeded: drawn from Python's RNG, which `keras.utils.set_random_seed` seeds, so the
+        # latent noise follows the trial's seed like the weight initialization does.
+        self.seed_generator = keras.random.SeedGenerator()
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
