@@ -78,7 +78,8 @@ def test_shipped_classifier_matches_its_card_and_classifies_fashion_mnist():
     clf, features = classifier.load()
     acc = np.mean(clf.predict(ds.x_test, verbose=0).argmax(1) == ds.y_test)
     assert acc >= 0.88  # on a 1,000-image subset of the test split
-    assert features.predict(ds.x_test[:3], verbose=0).shape == (3, 128)
+    feats, probs = features.predict(ds.x_test[:3], verbose=0)
+    assert feats.shape == (3, 128) and probs.shape == (3, 10)
 
 
 def test_a_damaged_classifier_is_refused(tmp_path, monkeypatch):

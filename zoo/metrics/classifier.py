@@ -68,7 +68,11 @@ def card() -> dict[str, Any]:
 
 @functools.cache
 def load() -> tuple[keras.Model, keras.Model]:
-    """(classifier, feature extractor) with the shipped weights, after checking their hash."""
+    """(classifier, feature extractor) with the shipped weights, after checking their hash.
+
+    The feature extractor has two outputs: the 128-d features and the class probabilities,
+    so one pass over a batch of images gives both the FID features and the coverage.
+    """
     expected = card()["sha256"]
     if not WEIGHTS.is_file():
         raise ZooError(f"the FID classifier's weights {WEIGHTS} are missing. Reinstall zoo.")
@@ -81,7 +85,9 @@ def load() -> tuple[keras.Model, keras.Model]:
         )
     model = build()
     model.load_weights(WEIGHTS)
-    features = keras.Model(model.input, model.get_layer(FEATURES).output, name=f"{NAME}_features")
+    features = keras.Model(
+        model.input, [model.get_layer(FEATURES).output, model.output], name=f"{NAME}_features"
+    )
     return model, features
 
 

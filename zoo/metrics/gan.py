@@ -135,22 +135,23 @@ def evaluate_generator(
     if tuple(real_images.shape[1:]) != (28, 28, 1):
         out.update(fid=None, coverage=None, fid_note="no shipped classifier for this shape")
         return out
-    clf, feat = classifier.load()
+    _, feat = classifier.load()
 
     def features(x: np.ndarray) -> np.ndarray:
-        return feat.predict(x, batch_size=1000, verbose=0)
+        return feat.predict(x, batch_size=1000, verbose=0)[0]
 
     real = real_images[:num_samples]
     fake = generate(num_samples, FID_SEED)
     if not np.all(np.isfinite(fake)):
         out.update(fid=None, coverage=None, fid_note="generated images are not finite")
         return out
-    fake_stats = feature_stats(features(fake))
+    fake_features, fake_probs = feat.predict(fake, batch_size=1000, verbose=0)
+    fake_stats = feature_stats(fake_features)
     out["fid"] = {
         "value": frechet_distance(_real_stats(real, features), fake_stats),
         "n_generated": int(num_samples),
         "n_real": len(real),
         "features": f"{classifier.NAME} ({classifier.card()['sha256'][:12]})",
     }
-    out["coverage"] = class_coverage(clf.predict(fake, batch_size=1000, verbose=0))
+    out["coverage"] = class_coverage(fake_probs)
     return out
