@@ -12,8 +12,8 @@ ifeq ($(origin ZOO_DATA_DIR), undefined)
     export ZOO_DATA_DIR := $(abspath ../shared/data)
   endif
 endif
-# Quieter TensorFlow start-up logs.
-export TF_CPP_MIN_LOG_LEVEL ?= 2
+# No TensorFlow C++ log chatter (see zoo/__init__.py); set it to 0-2 to see those lines.
+export TF_CPP_MIN_LOG_LEVEL ?= 3
 
 .PHONY: install test bench report lint format clean fid-classifier
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 import importlib
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow's C++ log lines, even at ERROR level, are harmless chatter on CPU machines
+# (oneDNN dtype fallbacks, graph-rewrite notes) that read like failures; real failures still
+# raise Python exceptions. Set TF_CPP_MIN_LOG_LEVEL yourself (0-2) to see them.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __version__ = "0.1.0"
 
