@@ -77,10 +77,14 @@ def test_report_files_and_numbers(fixture_dir):
     readme = write_report(fixture_dir)
     text = readme.read_text()
     assert "## cnn_small on fashion_mnist" in text
-    # mean ± sample std over the two seeds, the best cell in bold
-    assert "**0.9100 ± 0.0141**" in text
-    assert "0.8200 ± 0.0283" in text
+    # mean ± 95% CI half-width (t with 1 df: 12.706 * std / sqrt(2)), the best cell in bold
+    assert "**0.9100 ± 0.1271**" in text
+    assert "0.8200 ± 0.2541" in text
     assert "diverged (2/2)" in text
+    # Two seeds cannot separate 0.91 from 0.82 (Welch's t = 4.0 on 1.5 df).
+    assert "Best: `adam` + `l2` (0.9100). Runner-up: `adam` + `none` (0.8200)" in text
+    assert "the lead is within the seed noise (Welch's t = 4.0, df = 1.5" in text
+    assert "| `adam` | +0.0900 |" in text  # l2's effect against none under adam
     results = pd.read_csv(fixture_dir / "results.csv")
     assert len(results) == 8 and set(results["status"]) == {"ok", "diverged"}
     summary = pd.read_csv(fixture_dir / "summary.csv")

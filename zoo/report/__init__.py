@@ -18,6 +18,8 @@ from zoo.report.tables import (
     results_frame,
     summary_frame,
     to_markdown,
+    value_table,
+    verdict,
 )
 
 __all__ = ["write_report"]
@@ -46,6 +48,21 @@ def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]
         f"- Git commit: {', '.join(commits)}",
     ]
     return lines
+
+
+def _extra_tables(summary, model: str, gan: bool) -> list[str]:
+    """Each regularizer's effect against `none`, and (classifiers) the generalization gap."""
+    md = []
+    effect = value_table(summary, model, "effect_vs_none", 1 if gan else 4, signed=True)
+    if effect is not None:
+        unit = "FID (negative: better)" if gan else "test accuracy (positive: better)"
+        md += [f"Effect of each regularizer against `none` with the same optimizer, in {unit}:",
+               "", to_markdown(effect), ""]  # fmt: skip
+    gap = None if gan else value_table(summary, model, "generalization_gap_mean", 4)
+    if gap is not None:
+        md += ["Generalization gap, final training minus validation accuracy (larger: more "
+               "overfitting):", "", to_markdown(gap), ""]  # fmt: skip
+    return md
 
 
 def _plural(n: int, word: str) -> str:
@@ -126,8 +143,11 @@ def write_report(out: str | Path, *, warn=print) -> Path:
     md += _provenance(records, run)
     md += [
         "",
-        "Each cell is the model's headline metric, mean ± sample standard deviation over seeds, "
-        "of one optimizer (row) with one regularizer (column); the best cell is in bold. "
+        "Each cell is the model's headline metric, mean over seeds ± the half-width of its 95% "
+        "confidence interval (Student's t: with 2 seeds the interval is wide, and honestly "
+        "so), of one optimizer (row) with one regularizer (column); the best cell is in bold, "
+        "and the sentence under each table says whether its lead over the runner-up exceeds "
+        "the seed noise (Welch's t-test). "
         "Classifiers: **test accuracy** (higher is better), trained on the training split, "
         "monitored on a seeded validation split carved from it, evaluated once on the test "
         "split. GANs: **FID** (lower is better) and class coverage, see their section. "
@@ -152,6 +172,9 @@ def write_report(out: str | Path, *, warn=print) -> Path:
         if gan:
             md += [_gan_legend(sub), ""]
         md += [to_markdown(metric_table(summary, model)), ""]
+        if line := verdict(summary, model):
+            md += [line, ""]
+        md += _extra_tables(summary, model, gan)
         figs = [
             plots.final_metric(results, model, plot_dir / f"{model}_final_{metric}.png"),
             plots.heatmap(summary, model, plot_dir / f"{model}_heatmap.png"),

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zoo.report.stats import ci95, lead_is_real
 from zoo.specs import OPTIMIZERS, REGULARIZERS
 
 KEYS = ["model", "dataset", "optimizer", "regularizer"]
@@ -123,7 +124,9 @@ def sort_frame(df: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame
 
 
 def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
-    """Aggregate over seeds: mean and std of the metrics, and counts by status."""
+    """Aggregate over seeds: mean, std and 95% CI of the metrics, counts by status, the
+    generalization gap (train - validation accuracy) and each regularizer's effect against
+    `none` under the same optimizer."""
     if results.empty:
         return results
     ok = results[results["status"] == "ok"]
@@ -145,6 +148,12 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
     for col in ("test_accuracy", "final_val_accuracy", "final_train_accuracy", "fid"):
         summary[f"{col}_mean"] = g[col].mean()
         summary[f"{col}_std"] = g[col].std(ddof=1)
+    for col in ("test_accuracy", "fid"):
+        summary[f"{col}_ci95"] = [
+            ci95(s, n) for s, n in zip(summary[f"{col}_std"], summary["ok"], strict=True)
+        ]
+    gap = ok.assign(gap=ok["final_train_accuracy"] - ok["final_val_accuracy"])
+    summary["generalization_gap_mean"] = gap.groupby(KEYS, sort=False)["gap"].mean()
     summary["classes_covered_mean"] = g["classes_covered"].mean()
     summary["num_classes"] = g["num_classes"].max()
     summary["kl_uniform_mean"] = g["kl_uniform"].mean()
@@ -152,18 +161,36 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
     summary["wall_time_s_mean"] = g_all["wall_time_s"].mean()
     summary["throughput_samples_per_s_mean"] = g["throughput_samples_per_s"].mean()
     summary["params"] = g_all["params"].first()
-    return sort_frame(summary.reset_index())
+    summary = summary.reset_index()
+    summary["effect_vs_none"] = _effect_vs_none(summary)
+    return sort_frame(summary)
+
+
+def _effect_vs_none(summary: pd.DataFrame) -> list[float]:
+    """Headline-metric mean minus that of `none` with the same model and optimizer."""
+    out = []
+    for _, row in summary.iterrows():
+        col = f"{headline(row['task']).column}_mean"
+        base = summary[
+            (summary["model"] == row["model"])
+            & (summary["optimizer"] == row["optimizer"])
+            & (summary["regularizer"] == "none")
+        ]
+        known = not base.empty and row["regularizer"] != "none"
+        out.append(row[col] - base[col].iloc[0] if known else np.nan)
+    return out
 
 
 def fmt_cell(row: pd.Series) -> str:
-    """`mean ± std` of the task's headline metric (and a GAN's coverage), or why none."""
+    """`mean ± 95% CI half-width` of the task's headline metric (and a GAN's coverage), or
+    why there is none."""
     if row["ok"] == 0:
         if row["diverged"]:
             return f"diverged ({row['diverged']}/{row['seeds']})"
         return f"failed ({row['failed']}/{row['seeds']})"
     h = headline(row.get("task", "classification"))
-    mean, std, d = row[f"{h.column}_mean"], row[f"{h.column}_std"], h.digits
-    cell = f"{mean:.{d}f} ± {std:.{d}f}" if row["ok"] > 1 else f"{mean:.{d}f} (1 seed)"
+    mean, ci, d = row[f"{h.column}_mean"], row[f"{h.column}_ci95"], h.digits
+    cell = f"{mean:.{d}f} ± {ci:.{d}f}" if row["ok"] > 1 else f"{mean:.{d}f} (1 seed)"
     if h.column == "fid":
         cell += f", {row['classes_covered_mean']:.3g}/{row['num_classes']:.0f} classes"
         if row["mode_collapse"]:
@@ -182,6 +209,60 @@ def best_row(summary: pd.DataFrame, model: str) -> pd.Series | None:
     h = headline(sub["task"].iloc[0])
     col = sub[f"{h.column}_mean"]
     return sub.loc[col.idxmax() if h.higher_is_better else col.idxmin()]
+
+
+def ranked(summary: pd.DataFrame, model: str) -> pd.DataFrame:
+    """`model`'s configurations with results, best first by the task's headline metric."""
+    sub = summary[(summary["model"] == model) & (summary["ok"] > 0)]
+    if sub.empty:
+        return sub
+    h = headline(sub["task"].iloc[0])
+    return sub.sort_values(f"{h.column}_mean", ascending=not h.higher_is_better)
+
+
+def verdict(summary: pd.DataFrame, model: str) -> str:
+    """One sentence: the best configuration, and whether its lead over the runner-up is
+    larger than the seed noise (Welch's t-test at the 5% level)."""
+    top = ranked(summary, model)
+    if top.empty:
+        return ""
+    h = headline(top["task"].iloc[0])
+    col = h.column
+
+    def name(row) -> str:
+        return f"`{row['optimizer']}` + `{row['regularizer']}` ({row[f'{col}_mean']:.{h.digits}f})"
+
+    best = top.iloc[0]
+    text = f"Best: {name(best)}."
+    if len(top) < 2:
+        return text
+    second = top.iloc[1]
+    real, t, df = lead_is_real(
+        (best[f"{col}_mean"], best[f"{col}_std"], int(best["ok"])),
+        (second[f"{col}_mean"], second[f"{col}_std"], int(second["ok"])),
+    )
+    if np.isnan(t):
+        judged = "cannot be judged with a single seed"
+    else:
+        how = "larger than" if real else "within"
+        judged = f"is {how} the seed noise (Welch's t = {abs(t):.1f}, df = {df:.1f}, 5% level)"
+    return f"{text} Runner-up: {name(second)}; the lead {judged}."
+
+
+def value_table(summary: pd.DataFrame, model: str, column: str, digits: int, signed=False):
+    """Optimizer x regularizer table of one summary column (blank where it is undefined)."""
+    sub = summary[(summary["model"] == model) & summary[column].notna()]
+    if sub.empty:
+        return None
+    fmt = f"{{:+.{digits}f}}" if signed else f"{{:.{digits}f}}"
+    cells = sub.assign(cell=sub[column].map(fmt.format))
+    table = cells.pivot(index="optimizer", columns="regularizer", values="cell")
+    table = table.reindex(
+        index=optimizer_order(sub["optimizer"]), columns=regularizer_order(sub["regularizer"])
+    ).fillna("—")
+    table.index.name = "optimizer \\ regularizer"
+    table.columns.name = None
+    return table
 
 
 def metric_table(summary: pd.DataFrame, model: str) -> pd.DataFrame:
