@@ -15,7 +15,7 @@ endif
 # No TensorFlow C++ log chatter (see zoo/__init__.py); set it to 0-2 to see those lines.
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: install test bench report lint format clean fid-classifier
+.PHONY: install test bench reference report lint format clean fid-classifier
 
 install: $(STAMP) ## create .venv and install zoo with its dev tools
 
@@ -29,7 +29,12 @@ $(STAMP): pyproject.toml
 test: install ## run the test suite (smoke profile, small subsets of the real data)
 	$(PY) -m pytest
 
-bench: install ## run the quick benchmark profile and write reports/quick/
+bench: install ## train the quick profile into runs/quick/ and check it reproduces reports/quick/
+	$(ZOO) bench --profile quick --out runs/quick
+	$(ZOO) compare reports/quick runs/quick
+
+reference: install ## re-make the committed reference, reports/quick/ (then commit it)
+	rm -rf reports/quick
 	$(ZOO) bench --profile quick --out reports/quick
 
 report: install ## regenerate reports/quick/ from its stored trial records

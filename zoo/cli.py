@@ -88,6 +88,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="write the report for a folder of trial records")
     p.add_argument("dir", help="a folder made by `zoo bench --out DIR`")
+
+    p = sub.add_parser(
+        "compare",
+        help="say whether a run reproduced a reference, cell by cell",
+        description="Compare the tables of two result folders (two machines, versions or "
+        "backends): each optimizer x regularizer cell's mean over seeds, accuracy within an "
+        "absolute tolerance, FID within a relative one. Prints a one-line verdict and every "
+        "cell that differs.",
+    )
+    p.add_argument("reference", help="the reference folder, e.g. reports/quick")
+    p.add_argument("new", help="the folder to check, e.g. runs/quick")
+    p.add_argument("--accuracy-tol", type=float, default=0.015,
+                   help="absolute tolerance on accuracy (default: 0.015 = 1.5 pp)")  # fmt: skip
+    p.add_argument("--fid-tol", type=float, default=0.10,
+                   help="relative tolerance on FID (default: 0.10 = 10%%)")  # fmt: skip
+    p.add_argument("--strict", action="store_true",
+                   help="exit with 1 when a cell differs or is missing")  # fmt: skip
     return parser
 
 
@@ -223,6 +240,18 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from zoo.report.compare import compare
+
+    for name in ("accuracy_tol", "fid_tol"):
+        if not getattr(args, name) >= 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be a number >= 0.")
+    result = compare(args.reference, args.new, accuracy_tol=args.accuracy_tol,
+                     fid_tol=args.fid_tol)  # fmt: skip
+    print("\n".join(result.lines()))
+    return 1 if args.strict and not (result.ok and not result.only_new) else 0
+
+
 def _import_backend_quietly() -> None:
     """Import Keras and start its backend with native stderr muted.
 
@@ -253,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not args.debug:
         _import_backend_quietly()
-    handler = {"list": cmd_list, "bench": cmd_bench, "report": cmd_report}[args.command]
+    handler = {"list": cmd_list, "bench": cmd_bench, "report": cmd_report,
+               "compare": cmd_compare}[args.command]  # fmt: skip
     try:
         return handler(args)
     except ZooError as exc:

@@ -22,7 +22,7 @@ from zoo.report.tables import (
     verdict,
 )
 
-__all__ = ["write_report"]
+__all__ = ["load_records", "write_report"]
 
 
 def _commit(env: dict[str, Any]) -> str:
@@ -109,15 +109,17 @@ def _best_and_worst(summary, results, model: str, results_dir: Path) -> list[tup
     return panels
 
 
-def write_report(out: str | Path, *, warn=print) -> Path:
-    """Write the report for the records in `<out>/results/`; return the README path."""
-    out = Path(out)
+def load_records(out: Path, warn=None) -> list[dict[str, Any]]:
+    """The records of the last `zoo bench` run in `out` (per its run.json), or all of them.
+
+    A damaged or foreign file in `results/` is a `UsageError`, not a silently partial report.
+    """
     store = Store(out)
     if not store.results.is_dir():
         raise UsageError(
             f"{out} has no results/ folder: nothing to report. Run `zoo bench --out {out}` first."
         )
-    store.check()  # damaged or foreign files: a usage error, not a silently partial report
+    store.check()
     records, _ = store.load_all()
     run_file = out / "run.json"
     run = json.loads(run_file.read_text()) if run_file.is_file() else {}
@@ -125,13 +127,23 @@ def write_report(out: str | Path, *, warn=print) -> Path:
         wanted = set(run["trial_hashes"])
         others = [r for r in records if r["config_hash"] not in wanted]
         records = [r for r in records if r["config_hash"] in wanted]
-        if others:
+        if others and warn:
             warn(
                 f"note: {len(others)} record(s) in {store.results} are not trials of the last "
                 f"run ({run.get('command')}): other settings or versions; left out of the report."
             )
     if not records:
         raise UsageError(f"{store.results} holds no trial records: nothing to report.")
+    return records
+
+
+def write_report(out: str | Path, *, warn=print) -> Path:
+    """Write the report for the records in `<out>/results/`; return the README path."""
+    out = Path(out)
+    store = Store(out)
+    records = load_records(out, warn)
+    run_file = out / "run.json"
+    run = json.loads(run_file.read_text()) if run_file.is_file() else {}
     results = results_frame(records)
     summary = summary_frame(results)
     results.to_csv(out / "results.csv", index=False)
