@@ -15,7 +15,7 @@ endif
 # No TensorFlow C++ log chatter (see zoo/__init__.py); set it to 0-2 to see those lines.
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: install test bench reference report lint format clean fid-classifier
+.PHONY: install test bench reference report microbench lint format clean fid-classifier
 
 install: $(STAMP) ## create .venv and install zoo with its dev tools
 
@@ -36,6 +36,9 @@ bench: install ## train the quick profile into runs/quick/ and check it reproduc
 reference: install ## re-make the committed reference, reports/quick/ (then commit it)
 	rm -rf reports/quick
 	$(ZOO) bench --profile quick --out reports/quick
+
+microbench: install ## pytest-benchmark microbenchmarks (benchmarks/), saved under .benchmarks/
+	$(PY) -m pytest benchmarks --benchmark-only --benchmark-autosave $(ARGS)
 
 report: install ## regenerate reports/quick/ from its stored trial records
 	$(ZOO) report reports/quick

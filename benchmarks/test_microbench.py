@@ -1,0 +1,158 @@
+"""Microbenchmarks (pytest-benchmark): what a trial costs, piece by piece.
+
+    make microbench                      # runs these, saves JSON under .benchmarks/
+    make microbench ARGS=--benchmark-compare   # against the last saved run
+
+- one training step of each registered family (a batch already in memory);
+- data: parsing a Fashion-MNIST-sized IDX file, vectorizing 2,000 reviews;
+- report generation for a folder of 40 records;
+- harness overhead: one trial through `zoo.bench.runner.run_trial` against the same model,
+  data and batch size trained by a bare `model.fit` in the same process. The ratio of their
+  samples/s is saved in the JSON (`extra_info`) and printed; the goal is ~1.0.
+
+Timings are measured, never asserted: these machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import struct
+import time
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+from zoo.specs import parse_optimizer
+
+BATCH = 128
+
+
+def _family_batch(name: str):
+    info = zoo.model_info(name)
+    rng = np.random.default_rng(0)
+    if info.dataset == "imdb":
+        kwargs = {"vocab_size": 10000, "sequence_length": 128}
+        x = rng.integers(1, 10000, (BATCH, 128)).astype("int32")
+        y = rng.integers(0, 2, (BATCH,)).astype("int32")
+    else:
+        kwargs = {"input_shape": (28, 28, 1), "num_classes": 10}
+        x = rng.random((BATCH, 28, 28, 1)).astype("float32")
+        y = rng.integers(0, 10, (BATCH,)).astype("int32")
+    model = zoo.build(name, **kwargs)
+    if info.task == "generation":
+        model.compile(g_optimizer=parse_optimizer("adam").build())
+        return model, (x,)
+    loss = "binary_crossentropy" if info.task == "binary_classification" else None
+    model.compile(parse_optimizer("adam").build(), loss or "sparse_categorical_crossentropy")
+    return model, (x, y)
+
+
+@pytest.mark.parametrize("name", ["cnn_small", "cnn_vgg", "lstm", "bilstm", "dcgan"])
+def test_train_step(benchmark, name):
+    model, batch = _family_batch(name)
+    model.train_on_batch(*batch)  # trace and build outside the timing
+    benchmark.extra_info["batch_size"] = BATCH
+    benchmark.pedantic(model.train_on_batch, args=batch, rounds=10, iterations=2)
+
+
+def test_parse_idx_60000_images(benchmark, tmp_path):
+    from zoo.data.idx import read_idx
+
+    images = np.random.default_rng(0).integers(0, 256, (60000, 28, 28), dtype=np.uint8)
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    with gzip.open(path, "wb", compresslevel=6) as fh:
+        fh.write(struct.pack(">HBB", 0, 8, 3) + struct.pack(">3I", 60000, 28, 28))
+        fh.write(images.tobytes())
+    out = benchmark.pedantic(read_idx, args=(path,), rounds=3, iterations=1)
+    assert out.shape == (60000, 28, 28)
+
+
+def test_vectorize_2000_reviews(benchmark):
+    from zoo.data.text import KeepLastTokens, make_vectorizer
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(5000)]
+    texts = np.array([" ".join(rng.choice(words, 230)) for _ in range(2000)], dtype=object)
+
+    def vectorize():
+        v = make_vectorizer(vocab_size=5000)
+        v.adapt(texts, batch_size=1024)
+        return np.asarray(KeepLastTokens(128)(v(texts)))
+
+    assert benchmark.pedantic(vectorize, rounds=3, iterations=1).shape == (2000, 128)
+
+
+def test_write_report_40_records(benchmark, tmp_path):
+    from zoo.bench import Store
+    from zoo.report import write_report
+
+    store = Store(tmp_path)
+    rng = np.random.default_rng(0)
+    cells = [(o, r) for o in ["sgd", "adam", "nadam", "lion"]
+             for r in ["none", "l2", "dropout", "batchnorm", "l1"]]  # fmt: skip
+    for i, (opt, reg) in enumerate(cells):
+        for seed in (0, 1):
+            acc = [float(a) for a in np.sort(rng.random(3))]
+            store.write({
+                "schema": 1, "config_hash": f"{i:08d}{seed:08d}", "status": "ok",
+                "config": {"model": "cnn_small", "dataset": "fashion_mnist", "seed": seed,
+                           "epochs": 3, "train_size": 1000, "test_size": 500,
+                           "batch_size": 128, "optimizer": {"kwargs": {"learning_rate": 0.01}}},
+                "labels": {"optimizer": opt, "regularizer": reg},
+                "history": {"accuracy": acc, "val_accuracy": acc},
+                "test": {"accuracy": acc[-1], "loss": 1.0}, "params": 1000,
+            })  # fmt: skip
+    benchmark.pedantic(write_report, args=(tmp_path,), kwargs={"warn": lambda m: None},
+                       rounds=3, iterations=1)  # fmt: skip
+
+
+def test_harness_overhead_against_bare_fit(benchmark, capsys, tmp_path):
+    """Samples/s of `run_trial` over those of a bare `fit` of the same model and data."""
+    from zoo.bench.runner import run_trial
+    from zoo.bench.suite import Trial
+    from zoo.data import load_dataset
+    from zoo.specs import parse_regularizer
+
+    trial = Trial(model="cnn_small", dataset="fashion_mnist", optimizer=parse_optimizer("adam"),
+                  regularizer=parse_regularizer("none"), seed=0, epochs=4, batch_size=128,
+                  train_size=6000, val_size=1000, test_size=1000)  # fmt: skip
+    ds = load_dataset("fashion_mnist", train_size=6000, val_size=1000, test_size=1000, seed=0)
+
+    def bare() -> float:
+        keras.utils.set_random_seed(0)
+        model = zoo.build("cnn_small", **ds.model_kwargs)
+        model.compile(parse_optimizer("adam").build(), "sparse_categorical_crossentropy",
+                      metrics=["accuracy"])  # fmt: skip
+        times = []
+
+        class Timer(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                self.t = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs=None):
+                times.append(time.perf_counter() - self.t)
+
+        model.fit(ds.x_train, ds.y_train, validation_data=(ds.x_val, ds.y_val), epochs=4,
+                  batch_size=128, verbose=0, callbacks=[Timer()])  # fmt: skip
+        return len(ds.x_train) * 3 / sum(times[1:])  # steady state, as the harness reports
+
+    def harness() -> float:  # as `zoo bench` runs it: with per-epoch checkpoints
+        checkpoints = tmp_path / "checkpoints"
+        record = run_trial(trial, checkpoint_dir=checkpoints)
+        shutil.rmtree(checkpoints)
+        return record["throughput_samples_per_s"]
+
+    bare(), harness()  # warm both paths (data cache, tracing)
+    ratios = []
+
+    def pair():
+        ratios.append(harness() / bare())
+
+    benchmark.pedantic(pair, rounds=3, iterations=1)
+    ratio = float(np.median(ratios))
+    benchmark.extra_info["harness_over_bare_fit_samples_per_s"] = ratio
+    with capsys.disabled():
+        print(f"\nharness / bare fit samples/s: median {ratio:.3f} over {ratios}")
