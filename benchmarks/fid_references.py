@@ -1,7 +1,7 @@
 """Reference points for reading the domain FID: what an untrained DCGAN generator, uniform
 noise and real images score against the Fashion-MNIST test split.
 
-    python benchmarks/fid_references.py [--samples 10000] [--seed 0]
+    python benchmarks/fid_references.py [--samples 10000] [--seed 0] [--regularizer batchnorm]
 
 Real training images (a floor: what a perfect generator would score) and an untrained
 generator (the starting point) bracket every GAN result; the numbers are quoted in the README.
@@ -19,6 +19,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--regularizer", default="none", help="of the untrained generator")
     args = parser.parse_args()
 
     import keras
@@ -29,7 +30,7 @@ def main() -> None:
 
     ds = load_dataset("fashion_mnist", val_size=0, seed=args.seed)
     keras.utils.set_random_seed(args.seed)
-    untrained = zoo.build("dcgan", **ds.model_kwargs)
+    untrained = zoo.build("dcgan", **ds.model_kwargs, regularizer=args.regularizer)
     rng = np.random.default_rng(args.seed)
     sources = {
         "real training images": lambda n, seed: ds.x_train[:n],
