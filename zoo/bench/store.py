@@ -7,7 +7,8 @@ e.g. a GAN's sample grid): they are written first, as `<config_hash>.<name>`, an
 (the commit point) then lists them by file name.
 
 Several processes may share one folder: before running a trial a process *claims* it by
-creating `<config_hash>.claim` exclusively (O_EXCL). Another process skips a claimed trial
+writing `<config_hash>.claim` (its PID, host and start time) while holding the folder's
+`flock`, so checking and taking a claim is one step. Another process skips a claimed trial
 while its claimant lives; a claim left by a killed process (its PID gone, or reused by a
 process that started later) is taken over.
 """
@@ -15,6 +16,7 @@ process that started later) is taken over.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import socket
@@ -27,6 +29,7 @@ from zoo.errors import UsageError
 
 SCHEMA = 1
 TMP_PREFIX = ".tmp-"  # temporary files of atomic writes; renamed into place when complete
+CLAIMS_LOCK = ".claims.lock"  # flock'd while a process checks and takes a claim
 DONE = ("ok", "diverged")  # statuses that count as finished; "failed" trials are retried
 
 
@@ -78,30 +81,38 @@ class Store:
     def claim_path(self, config_hash: str) -> Path:
         return self.results / f"{config_hash}.claim"
 
-    def claim(self, config_hash: str) -> bool:
-        """Claim a trial for this process; False if a live process holds it already."""
+    @contextlib.contextmanager
+    def _claims_locked(self):
+        """Hold the folder's claim lock: checking and taking a claim is one step for every
+        zoo process on this machine (`flock`; processes on other hosts rely on the claim
+        files alone)."""
         self.results.mkdir(parents=True, exist_ok=True)
-        path = self.claim_path(config_hash)
-        me = _process_identity(os.getpid())
-        for _ in range(2):
+        with open(self.results / CLAIMS_LOCK, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
             try:
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                if self.claimant(config_hash) is not None:
-                    return False
-                path.unlink(missing_ok=True)  # stale: its process is gone; take it over
-                continue
-            with os.fdopen(fd, "w") as fh:
-                json.dump(me, fh)
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def claim(self, config_hash: str) -> bool:
+        """Claim a trial for this process; False if a live process holds it already.
+
+        A claim left by a dead process is replaced. Claim files are written atomically,
+        so a reader never sees half of one.
+        """
+        me = _process_identity(os.getpid())
+        with self._claims_locked():
+            if self.claimant(config_hash) is not None:
+                return False
+            atomic_write(self.claim_path(config_hash), json.dumps(me).encode())
             return True
-        return False
 
     def claimant(self, config_hash: str) -> dict[str, Any] | None:
         """Who holds the claim on a trial, if a live process does (else None)."""
         try:
             holder = json.loads(self.claim_path(config_hash).read_text())
         except (OSError, ValueError):
-            return None  # no claim, or one half-written by a killed process
+            return None  # no claim (or a file that is not one)
         if holder.get("host") != socket.gethostname():
             return holder  # cannot check another machine's processes: assume it is alive
         if _process_identity(int(holder.get("pid", -1))) != holder:
@@ -110,11 +121,12 @@ class Store:
 
     def release(self, config_hash: str) -> None:
         """Drop this process's claim on a trial."""
-        holder = None
-        with contextlib.suppress(OSError, ValueError):
-            holder = json.loads(self.claim_path(config_hash).read_text())
-        if holder and holder.get("pid") == os.getpid():
-            self.claim_path(config_hash).unlink(missing_ok=True)
+        with self._claims_locked():
+            holder = None
+            with contextlib.suppress(OSError, ValueError):
+                holder = json.loads(self.claim_path(config_hash).read_text())
+            if holder and holder.get("pid") == os.getpid():
+                self.claim_path(config_hash).unlink(missing_ok=True)
 
     # -- reading everything ------------------------------------------------------------
 
