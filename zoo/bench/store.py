@@ -139,13 +139,13 @@ class Store:
                 if now - path.stat().st_mtime > older_than_s:
                     path.unlink()
 
-    def check(self) -> None:
-        """Raise `UsageError` if `results/` holds a file that is not a readable record.
+    def check(self) -> list[dict[str, Any]]:
+        """Every record; `UsageError` if `results/` holds a file that is not a readable record.
 
         Records are written atomically, so a damaged or foreign `.json` there was put or
         changed by something else; zoo neither overwrites nor silently ignores it.
         """
-        _, problems = self.load_all()
+        records, problems = self.load_all()
         if problems:
             raise UsageError(
                 f"{self.results} holds {len(problems)} file(s) that are not zoo trial records:\n"
@@ -154,6 +154,7 @@ class Store:
                 "something else. Move them out of the folder (or delete them) and run the "
                 "command again; nothing was changed."
             )
+        return records
 
     def load_all(self) -> tuple[list[dict[str, Any]], list[str]]:
         """Every readable record, and a warning for each file that could not be used."""

@@ -109,8 +109,9 @@ def _best_and_worst(summary, results, model: str, results_dir: Path) -> list[tup
     return panels
 
 
-def load_records(out: Path, warn=None) -> list[dict[str, Any]]:
-    """The records of the last `zoo bench` run in `out` (per its run.json), or all of them.
+def load_records(out: Path, warn=None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The records of the last `zoo bench` run in `out` (per its run.json, also returned),
+    or all of them when there is no run.json.
 
     A damaged or foreign file in `results/` is a `UsageError`, not a silently partial report.
     """
@@ -119,8 +120,7 @@ def load_records(out: Path, warn=None) -> list[dict[str, Any]]:
         raise UsageError(
             f"{out} has no results/ folder: nothing to report. Run `zoo bench --out {out}` first."
         )
-    store.check()
-    records, _ = store.load_all()
+    records = store.check()
     run_file = out / "run.json"
     run = json.loads(run_file.read_text()) if run_file.is_file() else {}
     if run.get("trial_hashes"):  # report the last `zoo bench` run's trials, not stale ones
@@ -134,16 +134,14 @@ def load_records(out: Path, warn=None) -> list[dict[str, Any]]:
             )
     if not records:
         raise UsageError(f"{store.results} holds no trial records: nothing to report.")
-    return records
+    return records, run
 
 
 def write_report(out: str | Path, *, warn=print) -> Path:
     """Write the report for the records in `<out>/results/`; return the README path."""
     out = Path(out)
     store = Store(out)
-    records = load_records(out, warn)
-    run_file = out / "run.json"
-    run = json.loads(run_file.read_text()) if run_file.is_file() else {}
+    records, run = load_records(out, warn)
     results = results_frame(records)
     summary = summary_frame(results)
     results.to_csv(out / "results.csv", index=False)

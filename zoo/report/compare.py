@@ -57,7 +57,8 @@ def summary_of(folder: str | Path) -> pd.DataFrame:
     """The per-configuration summary of a result folder (its last run's trials)."""
     from zoo.report import load_records
 
-    return summary_frame(results_frame(load_records(Path(folder))))
+    records, _ = load_records(Path(folder))
+    return summary_frame(results_frame(records))
 
 
 def _name(row) -> str:
