@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zoo.bench.store import Store
+from zoo.bench.store import DONE, Store
 from zoo.bench.suite import Trial, expand, list_suites, load_suite
 
 __all__ = ["RunSummary", "Store", "Trial", "expand", "list_suites", "load_suite", "run_trials"]
@@ -77,11 +77,13 @@ def run_trials(
 
     stream = stream or sys.stderr
     store = Store(out)
+    done: set[str] = set()
     if store.results.is_dir():
-        store.check()  # a damaged or foreign file there: stop before touching anything
+        # A damaged or foreign file there: stop before touching anything.
+        done = {r["config_hash"] for r in store.check() if r.get("status") in DONE}
         store.remove_stale_temporaries()
     summary = RunSummary(total=len(trials))
-    todo = [t for t in trials if not store.is_done(t.config_hash)]
+    todo = [t for t in trials if t.config_hash not in done]
     summary.skipped = len(trials) - len(todo)
     if todo:
         _preflight(todo, data_dir)
