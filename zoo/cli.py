@@ -85,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="list the trials, train nothing")
     p.add_argument("--no-report", action="store_true", help="do not write the report")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--save-weights",
+        action="store_true",
+        help="keep each trained model's weights beside its record (results/<hash>.weights.h5)",
+    )
 
     p = sub.add_parser("report", help="write the report for a folder of trial records")
     p.add_argument("dir", help="a folder made by `zoo bench --out DIR`")
@@ -191,7 +196,13 @@ def cmd_bench(args) -> int:
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     try:
-        summary = run_trials(trials, out, data_dir=args.data_dir, progress=not args.no_progress)
+        summary = run_trials(
+            trials,
+            out,
+            data_dir=args.data_dir,
+            progress=not args.no_progress,
+            save_weights=args.save_weights,
+        )
     except KeyboardInterrupt:
         print(
             f"\ninterrupted. Finished trials are saved in {out}/results; run the same command "

@@ -69,8 +69,12 @@ def run_trials(
     data_dir: str | None = None,
     progress: bool = True,
     stream=None,
+    save_weights: bool = False,
 ) -> RunSummary:
-    """Run every trial whose record is not yet in `out`; show progress and an ETA."""
+    """Run every trial whose record is not yet in `out`; show progress and an ETA.
+
+    `save_weights`: store each trained model's weights beside its record (see `run_trial`).
+    """
     from tqdm import tqdm
 
     from zoo.bench.runner import run_trial
@@ -127,7 +131,11 @@ def run_trials(
                     continue
                 checkpoints = store.out / "checkpoints" / key
                 record = run_trial(
-                    trial, data_dir=data_dir, on_epoch=on_epoch, checkpoint_dir=checkpoints
+                    trial,
+                    data_dir=data_dir,
+                    on_epoch=on_epoch,
+                    checkpoint_dir=checkpoints,
+                    save_weights=save_weights,
                 )
                 store.write(record)
                 shutil.rmtree(checkpoints, ignore_errors=True)

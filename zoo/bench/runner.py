@@ -85,6 +85,7 @@ def run_trial(
     data_dir: str | None = None,
     on_epoch: Callable[[int, dict], None] | None = None,
     checkpoint_dir: Path | None = None,
+    save_weights: bool = False,
 ) -> dict[str, Any]:
     """Train and evaluate `trial`; return its record (status `ok`, `diverged` or `failed`).
 
@@ -93,6 +94,8 @@ def run_trial(
     `on_epoch(epoch, logs)` is called after every epoch (for progress display).
     `checkpoint_dir`: where per-epoch checkpoints go, and a killed trial resumes from; the
     caller removes it once the record is stored.
+    `save_weights`: keep the trained weights (`weights.h5`) and, for text, the vocabulary
+    (`vocabulary.txt`) as files of the record, with their SHA-256 (`make weights` uses them).
     """
     record: dict[str, Any] = {
         "schema": SCHEMA,
@@ -105,7 +108,7 @@ def run_trial(
     }
     t0 = time.perf_counter()
     try:
-        record.update(_train(trial, data_dir, on_epoch, checkpoint_dir))
+        record.update(_train(trial, data_dir, on_epoch, checkpoint_dir, save_weights))
     except ZooError:
         raise
     except Exception as exc:
@@ -140,7 +143,30 @@ def _read_history(path: Path) -> dict[str, list[float]]:
     return {k: [float(r[k]) if r[k] != "NA" else math.nan for r in ordered] for k in keys}
 
 
-def _train(trial: Trial, data_dir: str | None, on_epoch, checkpoint_dir) -> dict[str, Any]:
+def _weights_bytes(model: keras.Model) -> bytes:
+    """The model's weights as the bytes of a Keras `.weights.h5` file."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.weights.h5"
+        model.save_weights(str(path))
+        return path.read_bytes()
+
+
+def _keep_files(out: dict[str, Any], model: keras.Model, vocabulary: list[str] | None) -> None:
+    """Add the trained weights (and the vocabulary of a text model) to the record's files."""
+    import hashlib
+
+    files = {"weights.h5": _weights_bytes(model)}
+    if vocabulary is not None:
+        files["vocabulary.txt"] = ("\n".join(vocabulary) + "\n").encode()
+    out.setdefault("files", {}).update(files)
+    out["file_sha256"] = {name: hashlib.sha256(b).hexdigest() for name, b in files.items()}
+
+
+def _train(
+    trial: Trial, data_dir: str | None, on_epoch, checkpoint_dir, save_weights: bool = False
+) -> dict[str, Any]:
     info = model_info(trial.model)
     gan = info.task == GENERATION
     ds = load_dataset(
@@ -221,15 +247,16 @@ def _train(trial: Trial, data_dir: str | None, on_epoch, checkpoint_dir) -> dict
     t_eval = time.perf_counter()
     if gan:
         out.update(_score_generator(model, ds, trial))
-        out["eval_time_s"] = time.perf_counter() - t_eval
-        return out
-    scores = model.evaluate(
-        ds.x_test, ds.y_test, batch_size=max(trial.batch_size, 256), verbose=0, return_dict=True
-    )
-    out["test"] = {k: float(v) for k, v in scores.items()}
+    else:
+        scores = model.evaluate(
+            ds.x_test, ds.y_test, batch_size=max(trial.batch_size, 256), verbose=0, return_dict=True
+        )
+        out["test"] = {k: float(v) for k, v in scores.items()}
+        if not all(np.isfinite(v) for v in out["test"].values()):
+            out.update(status="diverged", diverged_epoch=len(all_times))
     out["eval_time_s"] = time.perf_counter() - t_eval
-    if not all(np.isfinite(v) for v in out["test"].values()):
-        out.update(status="diverged", diverged_epoch=len(all_times))
+    if save_weights and out["status"] == "ok":
+        _keep_files(out, model, ds.vocabulary)
     return out
 
 
