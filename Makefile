@@ -15,7 +15,7 @@ endif
 # No TensorFlow C++ log chatter (see zoo/__init__.py); set it to 0-2 to see those lines.
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: install test bench reference report microbench lint format clean fid-classifier
+.PHONY: install test bench reference report microbench lint format clean fid-classifier weights
 
 install: $(STAMP) ## create .venv and install zoo with its dev tools
 
@@ -45,6 +45,10 @@ report: install ## regenerate reports/quick/ from its stored trial records
 
 fid-classifier: install ## retrain the GAN metrics' Fashion-MNIST classifier (zoo/weights; ~8 min)
 	$(PY) -m zoo.metrics.classifier
+
+weights: install ## retrain the pretrained models and rewrite their cards (zoo/weights/pretrained; ~2 h on CPU)
+	$(PY) -m zoo.models.pretrained make --out runs/weights
+	$(PY) -m zoo.models.pretrained verify
 
 lint: install ## ruff lint and format check
 	$(VENV)/bin/ruff check zoo tests benchmarks

@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list models, optimizers, regularizers, profiles, suites")
     p.add_argument("what", nargs="?", default="models", choices=LISTABLE)
     p.add_argument("--suite", default=DEFAULT_SUITE, help="suite whose profiles to list")
+    p.add_argument(
+        "--pretrained",
+        action="store_true",
+        help="models: the shipped pretrained tags (zoo.build(TAG, pretrained=True))",
+    )
 
     p = sub.add_parser(
         "bench",
@@ -114,7 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_list(args) -> int:
-    if args.what == "models":
+    if args.what == "models" and args.pretrained:
+        from zoo.models.pretrained import cards, headline
+
+        for tag, c in cards().items():
+            metric, value = headline(c)
+            mb = sum(f["bytes"] for f in c["files"].values()) / 1e6
+            print(f"{tag:24s} test {metric} {value:.4f}  {mb:5.1f} MB  {c['split']}")
+    elif args.what == "models":
         from zoo.models import list_models, model_info
 
         for name in list_models():

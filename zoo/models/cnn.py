@@ -4,6 +4,9 @@ Both take any input shape and class count and a regularizer spec (`zoo.specs.reg
 the weight penalty goes on every conv and dense kernel, batch normalization after every conv
 (and the hidden dense layer), dropout before the classifier (and after each block in
 `cnn_vgg`). With `regularizer="none"` they are plain conv nets.
+
+`include_top=False` returns the model up to its `features` layer (the input of the classifier),
+for fine-tuning on other data: `zoo.build("cnn_vgg", pretrained=True, include_top=False)`.
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ def _conv(x, filters: int, reg: Regularization, **kwargs):
     return layers.Activation("relu")(x)
 
 
+def _top(inputs, features, num_classes: int, reg: Regularization, include_top: bool, name: str):
+    """The model: the softmax classifier on `features`, or (`include_top=False`) `features`."""
+    if not include_top:
+        return keras.Model(inputs, features, name=f"{name}_features")
+    return keras.Model(inputs, _classifier(features, num_classes, reg), name=name)
+
+
 def _classifier(x, num_classes: int, reg: Regularization):
     """Dropout (if any), then the softmax layer."""
     if reg.dropout:
@@ -48,6 +58,7 @@ def cnn_small(
     input_shape: Sequence[int] = (28, 28, 1),
     num_classes: int = 10,
     regularizer: str | Regularization = "none",
+    include_top: bool = True,
 ) -> keras.Model:
     """Two conv/pool stages and a softmax layer (~35k parameters at 28x28x1)."""
     reg = parse_regularizer(regularizer)
@@ -56,8 +67,8 @@ def cnn_small(
     x = layers.MaxPooling2D()(x)
     x = _conv(x, 64, reg)
     x = layers.MaxPooling2D()(x)
-    x = layers.Flatten()(x)
-    return keras.Model(inputs, _classifier(x, num_classes, reg), name="cnn_small")
+    x = layers.Flatten(name="features")(x)
+    return _top(inputs, x, num_classes, reg, include_top, "cnn_small")
 
 
 @register(family="cnn", dataset="fashion_mnist")
@@ -67,6 +78,7 @@ def cnn_vgg(
     regularizer: str | Regularization = "none",
     widths: Sequence[int] = (16, 32, 64),
     dense_units: int = 128,
+    include_top: bool = True,
 ) -> keras.Model:
     """VGG-style: blocks of two 3x3 convs then 2x2 pooling, a dense layer and softmax.
 
@@ -89,5 +101,5 @@ def cnn_vgg(
     )(x)
     if reg.batchnorm:
         x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
-    x = layers.Activation("relu")(x)
-    return keras.Model(inputs, _classifier(x, num_classes, reg), name="cnn_vgg")
+    x = layers.Activation("relu", name="features")(x)
+    return _top(inputs, x, num_classes, reg, include_top, "cnn_vgg")

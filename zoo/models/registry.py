@@ -33,6 +33,7 @@ class ModelInfo:
         ones the harness fills in from the data set and the regularizer spec)."""
         params = inspect.signature(self.builder).parameters
         harness = {"input_shape", "num_classes", "vocab_size", "sequence_length", "regularizer"}
+        harness.add("include_top")  # the harness trains and scores whole models
         valid = sorted(set(params) - harness)
         for key in options:
             if key not in valid:
@@ -89,8 +90,19 @@ def register(
     return wrap
 
 
-def list_models(pattern: str = "*", *, family: str | None = None) -> list[str]:
-    """Registered model names matching a shell-style `pattern`, sorted."""
+def list_models(
+    pattern: str = "*", *, family: str | None = None, pretrained: bool = False
+) -> list[str]:
+    """Registered model names matching a shell-style `pattern`, sorted.
+
+    `pretrained=True`: the tags of the shipped pretrained models instead, such as
+    `cnn_vgg.fashion_mnist` (see `zoo.models.pretrained`).
+    """
+    if pretrained:
+        from zoo.models.pretrained import list_pretrained
+
+        tags = list_pretrained(pattern)
+        return [t for t in tags if family is None or _MODELS[t.split(".")[0]].family == family]
     return sorted(
         n
         for n, info in _MODELS.items()
@@ -105,6 +117,27 @@ def model_info(name: str) -> ModelInfo:
     return _MODELS[name]
 
 
-def build(name: str, **kwargs):
-    """Build the registered model `name`, passing `kwargs` to its builder."""
+def build(name: str, pretrained: bool = False, **kwargs):
+    """Build the registered model `name`, passing `kwargs` to its builder.
+
+    `pretrained=True` loads shipped weights: `name` is a model (its default tag) or a tag such
+    as `"cnn_vgg.fashion_mnist"`; the architecture is the one the weights were trained with,
+    so the only keyword taken is `include_top`. A tag without `pretrained=True` builds that
+    architecture untrained (`kwargs` override its builder arguments).
+    """
+    if pretrained or "." in name:
+        from zoo.models import pretrained as shipped
+
+        if not pretrained:
+            card = shipped.card(name)
+            kwargs = {**card["builder_kwargs"], **kwargs}
+            return model_info(card["model"]).builder(**kwargs)
+        extra = sorted(set(kwargs) - {"include_top"})
+        if extra:
+            raise UsageError(
+                f"build({name!r}, pretrained=True) takes no {', '.join(extra)}: a pretrained "
+                "model's architecture is fixed by its weights (see its card). Only include_top "
+                "can be given."
+            )
+        return shipped.build_pretrained(name, **kwargs)
     return model_info(name).builder(**kwargs)
