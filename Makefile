@@ -15,7 +15,7 @@ endif
 # No TensorFlow C++ log chatter (see zoo/__init__.py); set it to 0-2 to see those lines.
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: install test bench reference report microbench lint format clean fid-classifier weights
+.PHONY: install test bench reference report microbench lint format clean fid-classifier weights browser
 
 install: $(STAMP) ## create .venv and install zoo with its dev tools
 
@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-test: install ## run the test suite (smoke profile, small subsets of the real data)
+test: install browser ## run the test suite (smoke profile, small subsets of the real data)
 	$(PY) -m pytest
 
 bench: install ## train the quick profile into runs/quick/ and check it reproduces reports/quick/
@@ -36,12 +36,21 @@ bench: install ## train the quick profile into runs/quick/ and check it reproduc
 reference: install ## re-make the committed reference, reports/quick/ (then commit it)
 	rm -rf reports/quick
 	$(ZOO) bench --profile quick --out reports/quick
+	$(MAKE) report
 
 microbench: install ## pytest-benchmark microbenchmarks (benchmarks/), saved under .benchmarks/
 	$(PY) -m pytest benchmarks --benchmark-only --benchmark-autosave $(ARGS)
 
-report: install ## regenerate reports/quick/ from its stored trial records
+report: install browser ## regenerate reports/quick/ (README.md, index.html, its screenshot) from its records
 	$(ZOO) report reports/quick
+	$(PY) -m zoo.report.browser reports/quick/index.html --screenshot reports/quick/screenshot.png
+
+# Debian's Chromium, for the HTML report's render test and screenshot (root, or sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser: ## install headless Chromium (Debian's chromium package) unless it is there
+	@command -v chromium >/dev/null 2>&1 || { echo ">> installing Debian's chromium (HTML report test)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	  --no-install-recommends chromium >/dev/null; }
 
 fid-classifier: install ## retrain the GAN metrics' Fashion-MNIST classifier (zoo/weights; ~8 min)
 	$(PY) -m zoo.metrics.classifier

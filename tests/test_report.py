@@ -168,3 +168,38 @@ def test_compare_says_which_cells_reproduce(fixture_dir, tmp_path):
     assert cli(fixture_dir, other, "--strict").returncode == 1
     assert cli(fixture_dir, fixture_dir, "--strict").returncode == 0
     assert cli(fixture_dir, tmp_path / "missing").returncode == 2
+
+
+def test_html_report_is_self_contained_and_renders_in_chromium(fixture_dir, tmp_path):
+    """index.html: every plot embedded, sortable tables, provenance; headless Chromium (Debian's
+    package, `make browser`) loads every image and the page's script runs."""
+    from zoo.report.browser import render, screenshot
+
+    write_report(fixture_dir)
+    page = fixture_dir / "index.html"
+    html = page.read_text()
+    assert '<h2 id="cnn-small-on-fashion-mnist">cnn_small on fashion_mnist</h2>' in html
+    assert "http://" not in html and "https://" not in html  # nothing fetched from a network
+    assert html.count("data:image/png;base64,") == 3
+    assert "<strong>0.9100 ± 0.1271</strong>" in html
+    assert "Git commit:" in html and "Hardware:" in html
+    # The page alone, copied away from its plots folder, still has every image.
+    alone = tmp_path / "alone.html"
+    alone.write_text(html)
+    info = render(alone)
+    assert info["title"] == f"Benchmark report: {fixture_dir.name}"
+    assert info["tables"] == 3
+    assert info["images"] == 3 and info["images_loaded"] == 3
+    png = screenshot(alone, tmp_path / "shot.png", height=800)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10000
+
+
+def test_committed_quick_report_renders_with_every_image():
+    from pathlib import Path
+
+    from zoo.report.browser import render
+
+    quick = Path(__file__).resolve().parents[1] / "reports" / "quick"
+    info = render(quick / "index.html")
+    assert info["images"] >= 9 and info["images_loaded"] == info["images"]
+    assert (quick / "screenshot.png").stat().st_size > 50000

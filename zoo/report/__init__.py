@@ -1,4 +1,6 @@
-"""Reports from a folder of trial records: README.md, results.csv, summary.csv, plots/*.png.
+"""Reports from a folder of trial records: README.md, index.html, results.csv, summary.csv,
+plots/*.png. `index.html` is the same report as one self-contained page (plots embedded,
+sortable tables; `zoo.report.document`).
 
 zoo report reports/quick        # or zoo.report.write_report("reports/quick")
 """
@@ -12,12 +14,12 @@ from typing import Any
 from zoo.bench.store import Store
 from zoo.errors import UsageError
 from zoo.report import plots
+from zoo.report.document import Document
 from zoo.report.tables import (
     best_row,
     metric_table,
     results_frame,
     summary_frame,
-    to_markdown,
     value_table,
     verdict,
 )
@@ -36,33 +38,36 @@ def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]
     commits = sorted({_commit(e) for e in envs})
     lines = []
     if run:
-        lines.append(f"- Command: `{run.get('command', '')}`")
-        lines.append(f"- Suite `{run.get('suite')}`, profile `{run.get('profile')}`")
+        lines.append(f"Command: `{run.get('command', '')}`")
+        lines.append(f"Suite `{run.get('suite')}`, profile `{run.get('profile')}`")
+    wall = run.get("wall_time_s")
+    wall = f"; the run's wall time {wall / 60:.1f} min" if wall else ""
     lines += [
-        f"- Trials: {len(records)}; total trial time "
-        f"{sum(r.get('wall_time_s') or 0 for r in records) / 60:.1f} min",
-        f"- Keras {first.get('keras')} on {first.get('backend')} "
+        f"Trials: {len(records)}; total trial time "
+        f"{sum(r.get('wall_time_s') or 0 for r in records) / 60:.1f} min{wall}",
+        f"Keras {first.get('keras')} on {first.get('backend')} "
         f"{first.get(first.get('backend', ''), '')}, Python {first.get('python')}",
-        f"- Hardware: {first.get('cpu')} ({first.get('cpu_count')} cores)"
+        f"Hardware: {first.get('cpu')} ({first.get('cpu_count')} cores)"
         + (f", GPU: {', '.join(first['gpu'])}" if first.get("gpu") else ", no GPU"),
-        f"- Git commit: {', '.join(commits)}",
+        f"Git commit: {', '.join(commits)}",
     ]
     return lines
 
 
-def _extra_tables(summary, model: str, gan: bool) -> list[str]:
+def _extra_tables(doc: Document, summary, model: str, gan: bool) -> None:
     """Each regularizer's effect against `none`, and (classifiers) the generalization gap."""
-    md = []
     effect = value_table(summary, model, "effect_vs_none", 1 if gan else 4, signed=True)
     if effect is not None:
         unit = "FID (negative: better)" if gan else "test accuracy (positive: better)"
-        md += [f"Effect of each regularizer against `none` with the same optimizer, in {unit}:",
-               "", to_markdown(effect), ""]  # fmt: skip
+        doc.paragraph(
+            f"Effect of each regularizer against `none` with the same optimizer, in {unit}:"
+        )
+        doc.table(effect)
     gap = None if gan else value_table(summary, model, "generalization_gap_mean", 4)
     if gap is not None:
-        md += ["Generalization gap, final training minus validation accuracy (larger: more "
-               "overfitting):", "", to_markdown(gap), ""]  # fmt: skip
-    return md
+        doc.paragraph("Generalization gap, final training minus validation accuracy (larger: "
+                      "more overfitting):")  # fmt: skip
+        doc.table(gap)
 
 
 def _plural(n: int, word: str) -> str:
@@ -138,7 +143,8 @@ def load_records(out: Path, warn=None) -> tuple[list[dict[str, Any]], dict[str, 
 
 
 def write_report(out: str | Path, *, warn=print) -> Path:
-    """Write the report for the records in `<out>/results/`; return the README path."""
+    """Write the report for the records in `<out>/results/`: README.md and the same report
+    as `index.html`; return the README path."""
     out = Path(out)
     store = Store(out)
     records, run = load_records(out, warn)
@@ -149,10 +155,9 @@ def write_report(out: str | Path, *, warn=print) -> Path:
     plot_dir = out / "plots"
     plot_dir.mkdir(exist_ok=True)
 
-    md = [f"# Benchmark report: {out.name}", ""]
-    md += _provenance(records, run)
-    md += [
-        "",
+    doc = Document(f"Benchmark report: {out.name}")
+    doc.bullets(_provenance(records, run))
+    doc.paragraph(
         "Each cell is the model's headline metric, mean over seeds ± the half-width of its 95% "
         "confidence interval (Student's t: with 2 seeds the interval is wide, and honestly "
         "so), of one optimizer (row) with one regularizer (column); the best cell is in bold, "
@@ -162,29 +167,26 @@ def write_report(out: str | Path, *, warn=print) -> Path:
         "monitored on a seeded validation split carved from it, evaluated once on the test "
         "split. GANs: **FID** (lower is better) and class coverage, see their section. "
         "`—`: not run; `diverged`: a loss became NaN/inf. All numbers are in `results.csv` "
-        "(one row per trial) and `summary.csv` (one row per configuration).",
-        "",
-    ]
+        "(one row per trial) and `summary.csv` (one row per configuration)."
+    )
     for (model, dataset), sub in results.groupby(["model", "dataset"], sort=False):
         first = sub.iloc[0]
         gan = first["task"] == "generation"
         metric = "fid" if gan else "accuracy"
-        md += [
-            f"## {model} on {dataset}",
-            "",
+        doc.heading(f"{model} on {dataset}")
+        doc.paragraph(
             f"{int(first['train_size'])} training examples, {int(first['test_size'])} test "
             f"examples, {_plural(int(first['epochs']), 'epoch')}, "
             f"batch size {int(first['batch_size'])}, "
             f"{int(first['params']):,} parameters; seeds: "
-            f"{', '.join(map(str, sorted(sub['seed'].unique())))}.",
-            "",
-        ]
+            f"{', '.join(map(str, sorted(sub['seed'].unique())))}."
+        )
         if gan:
-            md += [_gan_legend(sub), ""]
-        md += [to_markdown(metric_table(summary, model)), ""]
+            doc.paragraph(_gan_legend(sub))
+        doc.table(metric_table(summary, model))
         if line := verdict(summary, model):
-            md += [line, ""]
-        md += _extra_tables(summary, model, gan)
+            doc.paragraph(line)
+        _extra_tables(doc, summary, model, gan)
         figs = [
             plots.final_metric(results, model, plot_dir / f"{model}_final_{metric}.png"),
             plots.heatmap(summary, model, plot_dir / f"{model}_heatmap.png"),
@@ -198,15 +200,15 @@ def write_report(out: str | Path, *, warn=print) -> Path:
         else:
             path = plot_dir / f"{model}_learning_curves.png"
             figs.append(plots.learning_curves(records, model, path))
-        md += [f"![{p.stem}](plots/{p.name})" for p in figs] + [""]
+        doc.images(figs)
     failed = results[results["status"] == "failed"]
     if not failed.empty:
-        md += ["## Failed trials", ""]
-        md += [
-            f"- `{r.config_hash}` {r.model} {r.optimizer} {r.regularizer} seed {r.seed}: {r.error}"
+        doc.heading("Failed trials")
+        doc.bullets(
+            f"`{r.config_hash}` {r.model} {r.optimizer} {r.regularizer} seed {r.seed}: {r.error}"
             for r in failed.itertuples()
-        ]
-        md.append("")
+        )
     readme = out / "README.md"
-    readme.write_text("\n".join(md))
+    readme.write_text(doc.markdown(out))
+    (out / "index.html").write_text(doc.html(), encoding="utf-8")
     return readme

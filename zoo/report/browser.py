@@ -1,0 +1,87 @@
+"""Open a report's `index.html` in headless Chromium: check that it renders, take a screenshot.
+
+    python -m zoo.report.browser reports/quick/index.html --screenshot reports/quick/screenshot.png
+
+Chromium is Debian's `chromium` package (`make browser` installs it); nothing is fetched from a
+network (the page is self-contained and Chromium's background networking is off).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from zoo.errors import ZooError
+
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--hide-scrollbars", "--virtual-time-budget=10000",
+]  # fmt: skip
+
+
+def chromium() -> str:
+    """The Chromium executable; `ZooError` with the fix if there is none."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    raise ZooError("no Chromium found: install Debian's package (`make browser`, or "
+                   "`apt-get install chromium`).")  # fmt: skip
+
+
+def _run(page: Path, *extra: str) -> str:
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.run(
+            [chromium(), *FLAGS, f"--user-data-dir={profile}", *extra, page.resolve().as_uri()],
+            capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+    if proc.returncode != 0:
+        raise ZooError(f"Chromium failed on {page} (exit {proc.returncode}): {proc.stderr[-2000:]}")
+    return proc.stdout
+
+
+def render(page: Path) -> dict[str, object]:
+    """Load `page` and return what the rendered DOM says: its title, the number of images
+    and how many of them loaded (the page's script records it on `<body>` at `load`)."""
+    dom = _run(Path(page), "--dump-dom")
+    loaded = re.search(r'<body[^>]*data-images-loaded="(\d+)/(\d+)"', dom)
+    title = re.search(r"<title>(.*?)</title>", dom, re.S)
+    return {
+        "title": title.group(1) if title else None,
+        "images_loaded": int(loaded.group(1)) if loaded else None,
+        "images": int(loaded.group(2)) if loaded else None,
+        "tables": dom.count('<table class="sortable">'),
+        "dom": dom,
+    }
+
+
+def screenshot(page: Path, png: Path, width: int = 1280, height: int = 2400) -> Path:
+    """A PNG of the top `height` pixels of `page` rendered `width` pixels wide."""
+    png = Path(png).resolve()
+    _run(Path(page), f"--window-size={width},{height}", f"--screenshot={png}")
+    if not png.is_file():
+        raise ZooError(f"Chromium wrote no screenshot of {page}")
+    return png
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m zoo.report.browser", description=__doc__)
+    parser.add_argument("page", type=Path, help="a report's index.html")
+    parser.add_argument("--screenshot", type=Path, help="also write a PNG of the page here")
+    args = parser.parse_args(argv)
+    info = render(args.page)
+    print(f"{args.page}: {info['tables']} tables, {info['images_loaded']}/{info['images']} "
+          "images loaded")  # fmt: skip
+    if args.screenshot:
+        print(f"screenshot: {screenshot(args.page, args.screenshot)}")
+    return 0 if info["images_loaded"] == info["images"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
