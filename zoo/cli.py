@@ -85,6 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--val-size", type=_size, help="validation examples carved from train")
     p.add_argument("--test-size", type=_count, help="test examples (default: profile's)")
     p.add_argument("--batch-size", type=_count)
+    p.add_argument(
+        "--tune",
+        metavar="lr:K",
+        help="give every optimizer K learning rates (log grid around its default, one seed), "
+        "choose on validation, run the choice with all seeds; 'off' disables a suite's tuning",
+    )
+    p.add_argument(
+        "--target",
+        type=float,
+        help="target validation accuracy: records store the epoch and second it was reached",
+    )
     p.add_argument("--out", help="output folder (default: runs/<suite>-<profile>)")
     p.add_argument("--data-dir", help="folder with the data files (default: search order)")
     p.add_argument("--dry-run", action="store_true", help="list the trials, train nothing")
@@ -172,6 +183,7 @@ def cmd_bench(args) -> int:
     from zoo.bench import expand, load_suite, run_trials
     from zoo.bench.provenance import versions
     from zoo.bench.store import atomic_write
+    from zoo.bench.tune import all_hashes
 
     suite = load_suite(args.suite)
     overrides = {
@@ -184,6 +196,8 @@ def cmd_bench(args) -> int:
         "val_size": args.val_size,
         "test_size": args.test_size,
         "batch_size": args.batch_size,
+        "tune": args.tune,
+        "target": args.target,
     }
     trials = expand(suite, args.profile, overrides, versions=versions())
     out = Path(args.out or f"runs/{suite.name}-{args.profile}")
@@ -191,6 +205,14 @@ def cmd_bench(args) -> int:
         for t in trials:
             print(f"{t.config_hash}  {t.label}")
         print(f"{len(trials)} trials")
+        tuned = [t for t in trials if t.tune]
+        if tuned:
+            from zoo.bench.tune import parse_budget, plan
+
+            k = parse_budget(tuned[0].tune)
+            cells = [c for c in plan(tuned, k).values() if not c["skip"]]
+            extra = sum(k - 1 + len(c["seeds"]) - 1 for c in cells)
+            print(f"tuning {tuned[0].tune}: {len(cells)} cells, up to {extra} more trials")
         return 0
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -207,14 +229,26 @@ def cmd_bench(args) -> int:
     )
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
-    try:
-        summary = run_trials(
-            trials,
-            out,
-            data_dir=args.data_dir,
-            progress=not args.no_progress,
-            save_weights=args.save_weights,
+    run_kwargs = {
+        "data_dir": args.data_dir,
+        "progress": not args.no_progress,
+        "save_weights": args.save_weights,
+    }
+    tuning = None
+    to_tune = [t for t in trials if t.tune]
+    if len({t.tune for t in to_tune}) > 1:
+        raise UsageError(
+            f"one tuning budget per run, got {sorted({t.tune for t in to_tune})}: give the "
+            "grids one `tune` value, or override it with --tune."
         )
+    try:
+        summary = run_trials(trials, out, **run_kwargs)
+        if to_tune:
+            from zoo.bench.tune import run_tuning
+
+            print(f"tuning: budget {to_tune[0].tune} for {len(to_tune)} trials' cells",
+                  file=sys.stderr)  # fmt: skip
+            tuning = run_tuning(to_tune, out, to_tune[0].tune, **run_kwargs)
     except KeyboardInterrupt:
         print(
             f"\ninterrupted. Finished trials are saved in {out}/results; run the same command "
@@ -228,6 +262,7 @@ def cmd_bench(args) -> int:
         "profile": args.profile,
         "trials": len(trials),
         "trial_hashes": sorted(t.config_hash for t in trials),
+        **({"tuning_hashes": all_hashes(tuning)} if tuning else {}),
         "ran": summary.ran,
         "skipped": summary.skipped,
         "started_at": started,

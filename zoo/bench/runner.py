@@ -143,6 +143,17 @@ def _read_history(path: Path) -> dict[str, list[float]]:
     return {k: [float(r[k]) if r[k] != "NA" else math.nan for r in ordered] for k in keys}
 
 
+def time_to_target(history: dict[str, list[float]], value: float) -> dict[str, Any]:
+    """The first epoch (1-based) at which validation accuracy reached `value`, and the training
+    seconds until then (the sum of those epochs' times); both None if it never did."""
+    reached = {"metric": "val_accuracy", "value": value, "epoch": None, "seconds": None}
+    times = history.get("epoch_time_s") or []
+    for i, v in enumerate(history.get("val_accuracy") or []):
+        if math.isfinite(v) and v >= value:
+            return reached | {"epoch": i + 1, "seconds": float(sum(times[: i + 1]))}
+    return reached
+
+
 def _weights_bytes(model: keras.Model) -> bytes:
     """The model's weights as the bytes of a Keras `.weights.h5` file."""
     import tempfile
@@ -241,6 +252,8 @@ def _train(
     }
     if first_epoch > 0:
         out["resumed_from_epoch"] = first_epoch
+    if trial.target is not None:
+        out["target"] = time_to_target(hist, trial.target)
     if monitor.diverged_epoch is not None:
         out.update(status="diverged", diverged_epoch=monitor.diverged_epoch)
         return out

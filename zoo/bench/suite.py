@@ -14,6 +14,8 @@ A suite file lives in `benchmarks/suites/<name>.toml`:
     optimizers = ["adam", "sgd"]
     regularizers = ["none", "l2"]
     epochs = 4                 # a grid may override any setting
+    target = 0.8               # classifiers: time-to-target validation accuracy
+    tune = "lr:3"              # tune each optimizer's learning rate (zoo.bench.tune)
 
 `expand()` turns a profile into a list of `Trial`s; command-line flags override the file.
 """
@@ -44,6 +46,8 @@ SETTINGS: dict[str, Any] = {
     "data_options": {},  # keyword options of the data set, e.g. vocab_size for imdb
     "fid_samples": 10000,  # GANs: generated and real images behind the FID and coverage
     "model_options": {},  # keyword arguments of the model builder, e.g. width for dcgan
+    "target": None,  # classifiers: a validation accuracy; records store when it was reached
+    "tune": None,  # "lr:K": tune each optimizer's learning rate with K trials (zoo.bench.tune)
 }
 AXES = ("models", "optimizers", "regularizers")
 SUITE_KEYS = {"description", "defaults", "profiles"}
@@ -90,6 +94,8 @@ class Trial:
     d_optimizer: OptimizerSpec | None = None  # GANs: the discriminator's, if not the same
     fid_samples: int | None = None  # GANs only
     model_options: dict[str, Any] = field(default_factory=dict, hash=False)
+    target: float | None = None  # target validation accuracy (time-to-target)
+    tune: str | None = field(default=None, compare=False)  # tuning budget; not a trial property
 
     def config(self) -> dict[str, Any]:
         """The JSON-able config; its hash identifies the trial's record.
@@ -104,6 +110,8 @@ class Trial:
             extra["fid_samples"] = self.fid_samples
         if self.model_options:
             extra["model_options"] = dict(sorted(self.model_options.items()))
+        if self.target is not None:
+            extra["target"] = self.target
         return extra | {
             "model": self.model,
             "dataset": self.dataset,
@@ -258,6 +266,15 @@ def expand(
         _positive("test_size", s["test_size"], allow_none=True)
         _positive("val_size", s["val_size"], allow_zero=True)
         _positive("fid_samples", s["fid_samples"])
+        target = s["target"]
+        if target is not None and (
+            isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target <= 1
+        ):
+            raise UsageError(f"target must be a validation accuracy in (0, 1], got {target!r}.")
+        if s["tune"] is not None and s["tune"] != "off":
+            from zoo.bench.tune import parse_budget
+
+            parse_budget(s["tune"])
         for key in ("data_options", "model_options"):
             if not isinstance(s[key], dict):
                 raise UsageError(f"{key} must be a table, got {s[key]!r}.")
@@ -267,6 +284,13 @@ def expand(
         regularizers = [parse_regularizer(r) for r in axes["regularizers"]]
         for info in infos:
             gan = info.task == "generation"
+            if gan and target is not None:
+                raise UsageError(
+                    f"target = {target}: a target validation accuracy applies to classifiers, "
+                    f"and {info.name} is a GAN (it has no validation metric)."
+                )
+            if target is not None and not s["val_size"]:
+                raise UsageError(f"target = {target} needs a validation split: set val_size > 0.")
             info.check_options(s["model_options"])
             for reg in regularizers:
                 info.check_regularizer(reg)
@@ -295,6 +319,8 @@ def expand(
                 d_optimizer=d_opt,
                 fid_samples=s["fid_samples"] if info.task == "generation" else None,
                 model_options=dict(s["model_options"]),
+                target=float(target) if target is not None else None,
+                tune=s["tune"] if s["tune"] != "off" else None,
             )
             trials.setdefault(t.config_hash, t)
     return list(trials.values())

@@ -8,18 +8,26 @@ zoo report reports/quick        # or zoo.report.write_report("reports/quick")
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from zoo.bench.store import Store
+from zoo.bench.tune import TUNING_FILE
 from zoo.errors import UsageError
 from zoo.report import plots
 from zoo.report.document import Document
+from zoo.report.profiles import performance_profile, problem_times
 from zoo.report.tables import (
     best_row,
+    fmt_cell,
     metric_table,
     results_frame,
     summary_frame,
+    time_to_target_table,
     value_table,
     verdict,
 )
@@ -114,6 +122,58 @@ def _best_and_worst(summary, results, model: str, results_dir: Path) -> list[tup
     return panels
 
 
+def _tuning(out: Path, run: dict[str, Any]) -> dict[str, Any] | None:
+    """The last run's tuning.json, if that run tuned (a stale file is ignored)."""
+    path = out / TUNING_FILE
+    if not run.get("tuning_hashes") or not path.is_file():
+        return None
+    return json.loads(path.read_text())
+
+
+def _tuned_section(doc: Document, tuning, model: str, summary, by_hash) -> None:
+    """Default and tuned learning rate side by side, for the model's tuned cells."""
+    cells = [c for c in tuning["cells"] if c["model"] == model and "chosen_lr" in c]
+    if not cells:
+        return
+    rows = []
+    for c in cells:
+        default = summary[(summary["model"] == model) & (summary["optimizer"] == c["optimizer"])
+                          & (summary["regularizer"] == c["regularizer"])]  # fmt: skip
+        chosen = [by_hash[h] for h in c["chosen_hashes"] if h in by_hash]
+        tuned = summary_frame(results_frame(chosen)) if chosen else None
+        tuned_cell = fmt_cell(tuned.iloc[0]) if tuned is not None and len(tuned) else "not run"
+        tried = ", ".join(
+            f"{x['lr']:g}: {x['val_accuracy']:.3f}" if x["val_accuracy"] is not None
+            else f"{x['lr']:g}: —"
+            for x in c["candidates"]
+        )  # fmt: skip
+        rows.append({
+            "optimizer": c["optimizer"],
+            "regularizer": c["regularizer"],
+            "default lr": f"{c['default_lr']:g}",
+            "default: test accuracy": fmt_cell(default.iloc[0]) if len(default) else "—",
+            "tuned lr": f"{c['chosen_lr']:g}",
+            "tuned: test accuracy": tuned_cell,
+            "validation accuracy per lr tried (seed 0)": tried,
+        })  # fmt: skip
+    table = pd.DataFrame(rows).set_index("optimizer")
+    doc.paragraph(
+        f"Tuned learning rates, budget **{tuning['budget']}**: {tuning['rule']}. The test split "
+        "plays no part in the choice. Default and tuned side by side:"
+    )
+    doc.table(table)
+
+
+def _profile_table(times) -> pd.DataFrame:
+    """rho(tau) at a few tau for each optimizer: share of problems solved within tau x best."""
+    taus = [1.0, 1.5, 2.0, 4.0, math.inf]
+    rho = performance_profile(times, np.array(taus))
+    table = rho.T.map(lambda v: f"{v:.2f}")
+    table.columns = [f"tau = {t:g}" if math.isfinite(t) else "reached at all" for t in taus]
+    table.index.name = "optimizer"
+    return table
+
+
 def load_records(out: Path, warn=None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The records of the last `zoo bench` run in `out` (per its run.json, also returned),
     or all of them when there is no run.json.
@@ -129,7 +189,7 @@ def load_records(out: Path, warn=None) -> tuple[list[dict[str, Any]], dict[str, 
     run_file = out / "run.json"
     run = json.loads(run_file.read_text()) if run_file.is_file() else {}
     if run.get("trial_hashes"):  # report the last `zoo bench` run's trials, not stale ones
-        wanted = set(run["trial_hashes"])
+        wanted = set(run["trial_hashes"]) | set(run.get("tuning_hashes", []))
         others = [r for r in records if r["config_hash"] not in wanted]
         records = [r for r in records if r["config_hash"] in wanted]
         if others and warn:
@@ -148,6 +208,11 @@ def write_report(out: str | Path, *, warn=print) -> Path:
     out = Path(out)
     store = Store(out)
     records, run = load_records(out, warn)
+    tuning = _tuning(out, run)
+    by_hash = {r["config_hash"]: r for r in records}
+    if run.get("trial_hashes"):  # the grid's trials; tuning's other learning rates go apart
+        grid = set(run["trial_hashes"])
+        records = [r for r in records if r["config_hash"] in grid] or records
     results = results_frame(records)
     summary = summary_frame(results)
     results.to_csv(out / "results.csv", index=False)
@@ -187,6 +252,17 @@ def write_report(out: str | Path, *, warn=print) -> Path:
         if line := verdict(summary, model):
             doc.paragraph(line)
         _extra_tables(doc, summary, model, gan)
+        ttt = time_to_target_table(summary, model)
+        if ttt is not None:
+            target = summary[summary["model"] == model]["target"].dropna().iloc[0]
+            doc.paragraph(
+                f"Time to target: training seconds (and epochs) until validation accuracy first "
+                f"reached **{target:g}**, mean over seeds; a configuration reaches it only if "
+                "every seed does. Fastest first:"
+            )
+            doc.table(ttt)
+        if tuning:
+            _tuned_section(doc, tuning, model, summary, by_hash)
         figs = [
             plots.final_metric(results, model, plot_dir / f"{model}_final_{metric}.png"),
             plots.heatmap(summary, model, plot_dir / f"{model}_heatmap.png"),
@@ -201,6 +277,18 @@ def write_report(out: str | Path, *, warn=print) -> Path:
             path = plot_dir / f"{model}_learning_curves.png"
             figs.append(plots.learning_curves(records, model, path))
         doc.images(figs)
+    times = problem_times(summary)
+    if not times.empty and times.shape[1] > 1:
+        doc.heading("Performance profiles")
+        doc.paragraph(
+            "AlgoPerf-style: a problem is a model with a regularizer, and each optimizer's time "
+            "to its target is divided by the fastest optimizer's on that problem. A curve shows "
+            "the share of problems an optimizer solved within tau times the best time: its "
+            "value at tau = 1 is how often it was fastest, at the right how often it reached "
+            f"the target at all. Problems: {', '.join(f'{m} + {r}' for m, r in times.index)}."
+        )
+        doc.table(_profile_table(times))
+        doc.images([plots.performance_profiles(times, plot_dir / "performance_profiles.png")])
     failed = results[results["status"] == "failed"]
     if not failed.empty:
         doc.heading("Failed trials")

@@ -224,3 +224,30 @@ def best_and_worst_samples(panels: list[tuple[str, Path]], model: str, path: Pat
     fig.savefig(path, dpi=90, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+def performance_profiles(times: pd.DataFrame, path: Path) -> Path:
+    """AlgoPerf-style performance profiles: share of problems solved within tau x the best time."""
+    from zoo.report.profiles import performance_profile
+
+    finite = times.to_numpy()[np.isfinite(times.to_numpy())]
+    best = times.min(axis=1)
+    worst = (times.div(best, axis=0)).to_numpy()
+    top = max(4.0, float(np.nanmax(worst[np.isfinite(worst)])) * 1.2) if finite.size else 4.0
+    taus = np.exp(np.linspace(0, math.log(top), 200))
+    rho = performance_profile(times, taus)
+    colors = _colors(list(times.columns))
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for solver in times.columns:
+        ax.step(taus, rho[solver], where="post", label=solver, color=colors[solver], lw=1.5)
+    ax.set_xscale("log")
+    ax.set_xlabel("tau (time to target / fastest optimizer's time on that problem)")
+    ax.set_ylabel("share of problems solved")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title(f"Performance profiles over {len(times)} problems (model + regularizer)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return path

@@ -72,6 +72,9 @@ def results_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
                 "final_d_loss": _last(hist, "d_loss"),
                 "final_g_loss": _last(hist, "g_loss"),
                 "samples_png": (r.get("files") or {}).get("samples.png"),
+                "target": (r.get("target") or {}).get("value", np.nan),
+                "target_epoch": (r.get("target") or {}).get("epoch", np.nan),
+                "target_seconds": (r.get("target") or {}).get("seconds", np.nan),
                 "epochs": c["epochs"],
                 "epochs_run": r.get("epochs_run", np.nan),
                 "diverged_epoch": r.get("diverged_epoch"),
@@ -161,6 +164,13 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
     summary["wall_time_s_mean"] = g_all["wall_time_s"].mean()
     summary["throughput_samples_per_s_mean"] = g["throughput_samples_per_s"].mean()
     summary["params"] = g_all["params"].first()
+    # Time-to-target: a cell reaches its target if every finished seed does.
+    summary["target"] = g_all["target"].first()
+    summary["target_reached"] = g["target_seconds"].count()
+    summary["target_seconds_mean"] = g["target_seconds"].mean()
+    summary["target_epoch_mean"] = g["target_epoch"].mean()
+    summary.loc[summary["target_reached"] < summary["ok"], ["target_seconds_mean",
+                "target_epoch_mean"]] = np.nan  # fmt: skip
     summary = summary.reset_index()
     summary["effect_vs_none"] = _effect_vs_none(summary)
     return sort_frame(summary)
@@ -280,6 +290,27 @@ def metric_table(summary: pd.DataFrame, model: str) -> pd.DataFrame:
         )
     table.index.name = "optimizer \\ regularizer"
     table.columns.name = None
+    return table
+
+
+def time_to_target_table(summary: pd.DataFrame, model: str) -> pd.DataFrame | None:
+    """`model`'s configurations ranked by training seconds to the target validation accuracy
+    (mean over seeds; a configuration counts as reaching it only if every seed does)."""
+    sub = summary[(summary["model"] == model) & summary["target"].notna()]
+    if sub.empty:
+        return None
+    sub = sub.sort_values(["target_seconds_mean", "target_reached"], ascending=[True, False])
+    rows = []
+    for _, r in sub.iterrows():
+        done = not np.isnan(r["target_seconds_mean"])
+        rows.append({
+            "configuration": f"{r['optimizer']} + {r['regularizer']}",
+            "seconds to target": f"{r['target_seconds_mean']:.1f}" if done else "not reached",
+            "epoch": f"{r['target_epoch_mean']:.1f}" if done else "—",
+            "seeds reaching it": f"{int(r['target_reached'])}/{int(r['seeds'])}",
+        })  # fmt: skip
+    table = pd.DataFrame(rows).set_index("configuration")
+    table.index.name = "configuration (fastest first)"
     return table
 
 

@@ -1,0 +1,148 @@
+"""Fair comparisons: the tuning budget, time-to-target, and performance profiles."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zoo.bench import Store, expand, load_suite
+from zoo.bench.runner import time_to_target
+from zoo.bench.tune import choose, lr_grid, parse_budget, with_lr
+from zoo.cli import main
+from zoo.errors import UsageError
+from zoo.report.profiles import performance_profile
+
+
+def test_lr_grid_is_log_spaced_around_the_default():
+    assert lr_grid(0.001, 3) == [0.000316, 0.001, 0.00316]
+    assert lr_grid(0.01, 5) == [0.001, 0.00316, 0.01, 0.0316, 0.1]
+    assert lr_grid(1.0, 1) == [1.0]
+    assert len(lr_grid(0.002, 2)) == 2 and 0.002 not in lr_grid(0.002, 2)
+
+
+@pytest.mark.parametrize("bad", ["lr:0", "lr:10", "lr", "lr:x", "momentum:3", "3"])
+def test_bad_budgets_are_usage_errors(bad):
+    with pytest.raises(UsageError, match="lr:K"):
+        parse_budget(bad)
+
+
+def _record(val: list[float], test: float, status: str = "ok") -> dict:
+    return {"status": status, "history": {"val_accuracy": val}, "test": {"accuracy": test}}
+
+
+def test_choice_uses_validation_only():
+    lrs = [0.0001, 0.001, 0.01]
+    # Best on test: 0.0001 (0.99); best final validation accuracy: 0.01. Validation wins.
+    records = [_record([0.5, 0.6], 0.99), _record([0.6, 0.7], 0.5), _record([0.7, 0.8], 0.1)]
+    assert choose(lrs, 0.001, records) == 0.01
+    # The final epoch counts, not the best one; a diverged or missing candidate never wins.
+    records = [_record([0.9, 0.5], 0.9), _record([0.6, 0.7], 0.5), _record([], 0.0, "diverged")]
+    assert choose(lrs, 0.001, records) == 0.001
+    assert choose(lrs, 0.001, [None, _record([0.4], 0.4), None]) == 0.001
+    # A tie goes to the rate nearest the default.
+    ties = [_record([0.7], 0.1), _record([0.7], 0.2), _record([0.7], 0.3)]
+    assert choose(lrs, 0.001, ties) == 0.001
+
+
+def test_default_rate_candidate_is_the_grid_trial():
+    (trial,) = expand(load_suite("zoo"), "smoke", {"models": ["cnn_small"],
+                      "optimizers": ["adam"], "regularizers": ["none"]})  # fmt: skip
+    assert with_lr(trial, 0.001).config_hash == trial.config_hash
+    other = with_lr(trial, 0.00316, seed=3)
+    assert other.optimizer.label == "adam:lr=0.00316" and other.seed == 3
+
+
+def test_tuning_budget_end_to_end(tmp_path, capsys):
+    """Every optimizer gets exactly K candidates (one seed), the choice is the best final
+    validation accuracy among them, and the chosen rate runs with every seed."""
+    out = tmp_path / "tuned"
+    args = ["bench", "--profile", "smoke", "--models", "cnn_small", "--optimizers", "adam,sgd",
+            "--regularizers", "none", "--seeds", "2", "--tune", "lr:3", "--target", "0.2",
+            "--out", str(out), "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    tuning = json.loads((out / "tuning.json").read_text())
+    run = json.loads((out / "run.json").read_text())
+    store = Store(out)
+    assert tuning["budget"] == "lr:3" and len(tuning["cells"]) == 2
+    for cell in tuning["cells"]:
+        lrs = [c["lr"] for c in cell["candidates"]]
+        assert lrs == lr_grid(cell["default_lr"], 3)
+        records = [store.read(c["config_hash"]) for c in cell["candidates"]]
+        assert all(r["config"]["seed"] == 0 for r in records)
+        vals = [r["history"]["val_accuracy"][-1] for r in records]
+        assert [c["val_accuracy"] for c in cell["candidates"]] == vals
+        assert cell["chosen_lr"] == choose(lrs, cell["default_lr"], records)
+        chosen = [store.read(h) for h in cell["chosen_hashes"]]
+        assert sorted(r["config"]["seed"] for r in chosen) == [0, 1]
+        assert {r["config"]["optimizer"]["kwargs"]["learning_rate"] for r in chosen} == {
+            cell["chosen_lr"]
+        }
+        # The default-rate candidate is the grid's own seed-0 trial.
+        assert cell["candidates"][1]["config_hash"] in run["trial_hashes"]
+        assert set(cell["chosen_hashes"]) <= set(run["tuning_hashes"])
+    # 2 cells x (3 candidates + 1 more seed) minus the 2 shared default candidates, at most.
+    assert len(list((out / "results").glob("*.json"))) <= 2 * 2 + 2 * 2 + 2
+    readme = (out / "README.md").read_text()
+    assert "Tuned learning rates, budget **lr:3**" in readme
+    assert "| `adam` | none | 0.001 |" in readme
+    # The default table keeps to the grid's optimizers: no `adam:lr=...` rows there.
+    default_table = readme.split("Tuned learning rates")[0]
+    assert "`adam:lr=" not in default_table
+    assert "Time to target" in readme and "reached **0.2**" in readme
+
+
+def test_time_to_target_from_history():
+    hist = {"val_accuracy": [0.5, 0.79, 0.81, 0.9], "epoch_time_s": [3.0, 2.0, 2.0, 2.0]}
+    hit = time_to_target(hist, 0.8)
+    assert hit == {"metric": "val_accuracy", "value": 0.8, "epoch": 3, "seconds": 7.0}
+    assert time_to_target(hist, 0.95)["epoch"] is None
+    assert (
+        time_to_target({"val_accuracy": [math.nan, 0.9], "epoch_time_s": [1, 1]}, 0.8)["epoch"] == 2
+    )
+
+
+def test_time_to_target_is_stored_in_records(tmp_path):
+    out = tmp_path / "ttt"
+    args = ["bench", "--profile", "smoke", "--models", "cnn_small", "--optimizers", "adam",
+            "--regularizers", "none", "--epochs", "2", "--target", "0.01", "--out", str(out),
+            "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    (record,) = [json.loads(p.read_text()) for p in (out / "results").glob("*.json")]
+    assert record["config"]["target"] == 0.01
+    assert record["target"]["epoch"] == 1
+    assert record["target"]["seconds"] == pytest.approx(record["history"]["epoch_time_s"][0])
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"models": ["dcgan"], "target": 0.5}, "applies to classifiers"),
+        ({"models": ["cnn_small"], "target": 1.5}, "in \\(0, 1\\]"),
+        ({"models": ["cnn_small"], "target": 0.5, "val_size": 0}, "needs a validation split"),
+        ({"models": ["cnn_small"], "tune": "lr:99"}, "lr:K"),
+    ],
+)
+def test_bad_targets_and_budgets_in_suites(overrides, message):
+    with pytest.raises(UsageError, match=message):
+        expand(load_suite("zoo"), "smoke", overrides)
+
+
+def test_performance_profile_on_hand_made_times():
+    # Three problems, three solvers. A is fastest on p1 and p2; B on p3; C never finishes p2.
+    times = pd.DataFrame(
+        {"A": [10.0, 20.0, 40.0], "B": [20.0, 30.0, 20.0], "C": [15.0, math.inf, 80.0]},
+        index=["p1", "p2", "p3"],
+    )
+    rho = performance_profile(times, np.array([1.0, 1.5, 2.0, 4.0, math.inf]))
+    # ratios: A = 1, 1, 2;  B = 2, 1.5, 1;  C = 1.5, inf, 4
+    assert list(rho["A"]) == pytest.approx([2 / 3, 2 / 3, 1, 1, 1])
+    assert list(rho["B"]) == pytest.approx([1 / 3, 2 / 3, 1, 1, 1])
+    assert list(rho["C"]) == pytest.approx([0, 1 / 3, 1 / 3, 2 / 3, 2 / 3])
+    # A problem no solver finishes counts against every solver.
+    unsolved = pd.concat([times, pd.DataFrame({"A": [math.inf], "B": [math.inf],
+                                               "C": [math.inf]}, index=["p4"])])  # fmt: skip
+    assert performance_profile(unsolved, np.array([math.inf]))["A"].iloc[0] == pytest.approx(0.75)

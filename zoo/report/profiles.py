@@ -1,0 +1,44 @@
+"""Performance profiles (Dolan & Moré 2002), as MLCommons AlgoPerf scores optimizers.
+
+A *problem* is a model with a regularizer; a *solver* is an optimizer. For each problem, each
+solver's time to reach the target validation accuracy is divided by the fastest solver's time
+on that problem. A solver's profile rho(tau) is the share of problems it solved within tau
+times the best time: rho(1) is how often it was the fastest, rho at large tau how often it
+reached the target at all. A solver that never reaches a problem's target counts as not
+solving it at any tau.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from zoo.report.tables import optimizer_order
+
+
+def problem_times(summary: pd.DataFrame) -> pd.DataFrame:
+    """Seconds to target, problems (model, regularizer) x solvers (optimizers); inf where a
+    solver did not reach it. Only problems that every solver of the suite ran are kept, so no
+    optimizer is scored on problems the others never saw."""
+    sub = summary[summary["target"].notna()]
+    if sub.empty:
+        return pd.DataFrame()
+    solvers = optimizer_order(sub["optimizer"])
+    times = sub.assign(t=sub["target_seconds_mean"].fillna(math.inf)).pivot_table(
+        index=["model", "regularizer"], columns="optimizer", values="t", aggfunc="first"
+    )
+    times = times.reindex(columns=solvers)
+    return times.dropna(axis=0, how="any")
+
+
+def performance_profile(times: pd.DataFrame, taus: np.ndarray) -> pd.DataFrame:
+    """rho(tau) per solver (columns) at each tau (rows) for a problems x solvers time table."""
+    best = times.min(axis=1)
+    ratios = times.div(best.where(np.isfinite(best)), axis=0)  # an unsolved problem: NaN ratio
+    ratios = ratios.fillna(math.inf)
+    n = len(times)
+    solved = np.isfinite(ratios)
+    rho = {s: [((ratios[s] <= tau) & solved[s]).sum() / n for tau in taus] for s in times.columns}
+    return pd.DataFrame(rho, index=pd.Index(taus, name="tau"))
