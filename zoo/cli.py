@@ -102,6 +102,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-report", action="store_true", help="do not write the report")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument(
+        "--jobs",
+        type=_count,
+        default=1,
+        help="run trials in N worker processes (each capped to cores/N threads); default 1: "
+        "in this process",
+    )
+    p.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default="local",
+        help="local (this machine) or ray: each trial is a Ray task with declared CPUs",
+    )
+    p.add_argument("--address", help="with --executor ray: the cluster (default: start one here)")
+    p.add_argument(
         "--save-weights",
         action="store_true",
         help="keep each trained model's weights beside its record (results/<hash>.weights.h5)",
@@ -229,10 +243,16 @@ def cmd_bench(args) -> int:
     )
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
+    pool = None
+    if args.jobs > 1 or args.executor != "local" or args.address:
+        from zoo.bench.executors import make_pool
+
+        pool = make_pool(args.executor, args.jobs, args.address)
     run_kwargs = {
         "data_dir": args.data_dir,
         "progress": not args.no_progress,
         "save_weights": args.save_weights,
+        "pool": pool,
     }
     tuning = None
     to_tune = [t for t in trials if t.tune]
@@ -256,6 +276,9 @@ def cmd_bench(args) -> int:
             file=sys.stderr,
         )
         return 130
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel=True)
     run = {
         "command": "zoo " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "zoo bench",
         "suite": suite.name,
@@ -310,28 +333,6 @@ def cmd_compare(args) -> int:
     return 1 if args.strict and not (result.ok and not result.only_new) else 0
 
 
-def _import_backend_quietly() -> None:
-    """Import Keras and start its backend with native stderr muted.
-
-    TensorFlow's C++ start-up prints CUDA-probing lines ("Could not find cuda drivers",
-    "failed call to cuInit") on machines without a GPU, which no environment variable
-    silences. Python-level errors still raise as usual.
-    """
-    import os
-
-    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    sys.stderr.flush()
-    os.dup2(null, 2)
-    try:
-        import keras
-
-        keras.ops.convert_to_tensor([0.0])
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -339,7 +340,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     if not args.debug:
-        _import_backend_quietly()
+        from zoo.backend import start
+
+        start()
     handler = {"list": cmd_list, "bench": cmd_bench, "report": cmd_report,
                "compare": cmd_compare}[args.command]  # fmt: skip
     try:

@@ -70,14 +70,16 @@ def run_trials(
     progress: bool = True,
     stream=None,
     save_weights: bool = False,
+    pool=None,
 ) -> RunSummary:
     """Run every trial whose record is not yet in `out`; show progress and an ETA.
 
     `save_weights`: store each trained model's weights beside its record (see `run_trial`).
+    `pool`: run the trials in worker processes or Ray tasks (`zoo.bench.executors.make_pool`)
+    instead of in this process; records are gathered and written here all the same. The
+    caller shuts the pool down (one pool may serve several calls).
     """
     from tqdm import tqdm
-
-    from zoo.bench.runner import run_trial
 
     stream = stream or sys.stderr
     store = Store(out)
@@ -106,55 +108,128 @@ def run_trials(
             f"{summary.skipped} of {len(trials)} trials already done in {out}, skipped.",
             file=stream,
         )
+    run = _Run(store, bar, summary, stream)
     with bar:
-        for trial in todo:
-            bar.set_description_str(trial.label)
-
-            def on_epoch(epoch: int, logs: dict, trial: Trial = trial) -> None:
-                bar.set_postfix_str(f"epoch {epoch}/{trial.epochs}{_epoch_metrics(logs)}")
-
-            key = trial.config_hash
-            if not store.claim(key):
-                holder = store.claimant(key) or {}
-                summary.elsewhere += 1
-                tqdm.write(
-                    f"  {trial.label}: being run by another process (pid {holder.get('pid')} "
-                    f"on {holder.get('host')}), left to it",
-                    file=stream,
-                )
-                bar.update(1)
-                continue
-            try:
-                if store.is_done(key):  # finished by another process since we looked
-                    summary.skipped += 1
-                    bar.update(1)
-                    continue
-                checkpoints = store.out / "checkpoints" / key
-                record = run_trial(
-                    trial,
-                    data_dir=data_dir,
-                    on_epoch=on_epoch,
-                    checkpoint_dir=checkpoints,
-                    save_weights=save_weights,
-                )
-                store.write(record)
-                shutil.rmtree(checkpoints, ignore_errors=True)
-                with contextlib.suppress(OSError):
-                    checkpoints.parent.rmdir()  # only if no other trial's is there
-            finally:
-                store.release(key)
-            if record.get("resumed_from_epoch"):
-                tqdm.write(
-                    f"  {trial.label}: resumed from its checkpoint after epoch "
-                    f"{record['resumed_from_epoch']}",
-                    file=stream,
-                )
-            status = record["status"]
-            summary.ran += 1
-            summary.statuses[status] = summary.statuses.get(status, 0) + 1
-            line = f"  {trial.label}: {_result(record)} ({record['wall_time_s']:.1f}s)"
-            tqdm.write(line, file=stream)
-            bar.update(1)
+        if pool is None:
+            run.serial(todo, data_dir=data_dir, save_weights=save_weights)
+        else:
+            run.parallel(todo, pool, data_dir=data_dir, save_weights=save_weights)
         bar.set_description_str("done")
     summary.wall_time_s = time.perf_counter() - t0
     return summary
+
+
+@dataclass
+class _Run:
+    """The bookkeeping of `run_trials`: claims, records, checkpoints, progress lines."""
+
+    store: Store
+    bar: object
+    summary: RunSummary
+    stream: object
+
+    def write(self, line: str) -> None:
+        from tqdm import tqdm
+
+        tqdm.write(line, file=self.stream)
+
+    def take(self, trial: Trial) -> bool:
+        """Claim `trial` for this run; False (and the bar moves on) if it is not ours to run."""
+        key = trial.config_hash
+        if not self.store.claim(key):
+            holder = self.store.claimant(key) or {}
+            self.summary.elsewhere += 1
+            self.write(
+                f"  {trial.label}: being run by another process (pid {holder.get('pid')} "
+                f"on {holder.get('host')}), left to it"
+            )
+            self.bar.update(1)
+            return False
+        if self.store.is_done(key):  # finished by another process since we looked
+            self.store.release(key)
+            self.summary.skipped += 1
+            self.bar.update(1)
+            return False
+        return True
+
+    def checkpoints(self, trial: Trial) -> Path:
+        return self.store.out / "checkpoints" / trial.config_hash
+
+    def finish(self, trial: Trial, record: dict) -> None:
+        """Store a finished trial's record, drop its checkpoints, report it."""
+        self.store.write(record)
+        checkpoints = self.checkpoints(trial)
+        shutil.rmtree(checkpoints, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            checkpoints.parent.rmdir()  # only if no other trial's is there
+        if record.get("resumed_from_epoch"):
+            self.write(
+                f"  {trial.label}: resumed from its checkpoint after epoch "
+                f"{record['resumed_from_epoch']}"
+            )
+        status = record["status"]
+        self.summary.ran += 1
+        self.summary.statuses[status] = self.summary.statuses.get(status, 0) + 1
+        self.write(f"  {trial.label}: {_result(record)} ({record['wall_time_s']:.1f}s)")
+        self.bar.update(1)
+
+    def serial(self, todo: list[Trial], **kwargs) -> None:
+        from zoo.bench.runner import run_trial
+
+        for trial in todo:
+            self.bar.set_description_str(trial.label)
+
+            def on_epoch(epoch: int, logs: dict, trial: Trial = trial) -> None:
+                self.bar.set_postfix_str(f"epoch {epoch}/{trial.epochs}{_epoch_metrics(logs)}")
+
+            if not self.take(trial):
+                continue
+            try:
+                record = run_trial(
+                    trial, on_epoch=on_epoch, checkpoint_dir=self.checkpoints(trial), **kwargs
+                )
+                self.finish(trial, record)
+            finally:
+                self.store.release(trial.config_hash)
+
+    def parallel(self, todo: list[Trial], pool, **kwargs) -> None:
+        """Keep `pool.jobs` trials in flight; store each record as its worker returns it."""
+        import concurrent.futures
+
+        from zoo.errors import ZooError
+
+        queue = list(todo)
+        pending: dict = {}
+        try:
+            while queue or pending:
+                while queue and len(pending) < pool.jobs:
+                    trial = queue.pop(0)
+                    if self.take(trial):
+                        future = pool.submit(
+                            trial, checkpoint_dir=str(self.checkpoints(trial)), **kwargs
+                        )
+                        pending[future] = trial
+                if not pending:
+                    continue
+                self.bar.set_description_str(f"{len(pending)} running")
+                finished, _ = concurrent.futures.wait(
+                    pending, return_when=concurrent.futures.FIRST_COMPLETED
+                )
+                for future in finished:
+                    trial = pending.pop(future)
+                    try:
+                        record = future.result()
+                    except ZooError:
+                        raise
+                    except Exception as exc:  # the worker died (killed, out of memory)
+                        raise ZooError(
+                            f"the worker running {trial.label} died ({type(exc).__name__}: "
+                            f"{exc}). Finished trials are saved; run the same command again "
+                            "to resume."
+                        ) from exc
+                    finally:
+                        self.store.release(trial.config_hash)
+                    self.finish(trial, record)
+        finally:  # an error or Ctrl-C: give back the claims of the trials still in flight
+            for trial in pending.values():
+                self.store.release(trial.config_hash)

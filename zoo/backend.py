@@ -1,0 +1,59 @@
+"""Starting the Keras backend: quietly, and with its threads capped when asked.
+
+TensorFlow's C++ start-up prints CUDA-probing lines ("Could not find cuda drivers", oneDNN
+notes) on machines without a GPU, which no environment variable silences; `start` mutes
+native stderr while the backend starts (Python errors still raise). Worker processes pass
+`threads` so that N workers on one machine share its cores instead of each taking them all:
+TensorFlow's intra-/inter-op pools, OpenMP/oneDNN, XLA's CPU client (JAX) and torch.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def thread_env(threads: int) -> dict[str, str]:
+    """Environment that caps every backend's thread pools at `threads` (read at start-up)."""
+    return {
+        "OMP_NUM_THREADS": str(threads),
+        "MKL_NUM_THREADS": str(threads),
+        "TF_NUM_INTRAOP_THREADS": str(threads),
+        "TF_NUM_INTEROP_THREADS": "1",
+        "XLA_FLAGS": f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} "
+        f"intra_op_parallelism_threads={threads}",
+    }
+
+
+def _cap(threads: int) -> None:
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    elif backend == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+def start(threads: int | None = None) -> None:
+    """Import Keras and start its backend with native stderr muted; cap its threads first."""
+    if threads is not None:
+        os.environ.update(thread_env(threads))
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    sys.stderr.flush()
+    os.dup2(null, 2)
+    try:
+        import keras
+
+        if threads is not None:
+            _cap(threads)
+        keras.ops.convert_to_tensor([0.0])
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)

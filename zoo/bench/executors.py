@@ -1,0 +1,119 @@
+"""Where trials run: in this process, in N local worker processes, or as Ray tasks.
+
+`zoo bench --jobs N` starts N worker processes (spawned, so each has its own backend
+runtime), each capped to `cpu_count // N` threads so that N workers do not oversubscribe the
+cores. `zoo bench --executor ray [--address ADDR]` sends each trial to a Ray cluster (a local
+one when no address is given) as a task that declares `num_cpus` (and `num_gpus` where the
+workers have GPUs). Either way the driver claims each trial, gathers the records and writes
+them into the same store, so the folder, resuming and the report are the same as for a serial
+run. A worker's thread cap is set before its backend runs anything: TensorFlow's intra- and
+inter-op pools, OpenMP/oneDNN (`OMP_NUM_THREADS`), XLA's CPU client for JAX and
+`torch.set_num_threads`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+from pathlib import Path
+from typing import Any
+
+from zoo.backend import start, thread_env
+from zoo.errors import UsageError
+
+EXECUTORS = ("local", "ray")
+
+
+def threads_per_worker(jobs: int) -> int:
+    """Cores per worker when `jobs` workers share this machine (at least one)."""
+    return max(1, (os.cpu_count() or 1) // max(1, jobs))
+
+
+def run_in_worker(trial, threads: int, data_dir: str | None, checkpoint_dir: str | None,
+                  save_weights: bool) -> dict[str, Any]:  # fmt: skip
+    """Run one trial in a worker (a local process or a Ray task) and return its record."""
+    start(threads)
+    from zoo.bench.runner import run_trial
+
+    return run_trial(
+        trial,
+        data_dir=data_dir,
+        checkpoint_dir=Path(checkpoint_dir) if checkpoint_dir else None,
+        save_weights=save_weights,
+    )
+
+
+class LocalPool:
+    """`jobs` spawned worker processes on this machine."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.threads = threads_per_worker(jobs)
+        saved = {k: os.environ.get(k) for k in thread_env(self.threads)}
+        os.environ.update(thread_env(self.threads))  # inherited by the spawned workers
+        try:
+            self.pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=jobs, mp_context=multiprocessing.get_context("spawn")
+            )
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    def submit(self, trial, **kwargs) -> concurrent.futures.Future:
+        return self.pool.submit(run_in_worker, trial, self.threads, **kwargs)
+
+    def shutdown(self, cancel: bool = False) -> None:
+        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+class RayPool:
+    """Trials as Ray tasks on the cluster at `address` (a new local one when None)."""
+
+    def __init__(self, jobs: int, address: str | None = None) -> None:
+        try:
+            import ray
+        except ImportError as exc:
+            raise UsageError(
+                "--executor ray needs Ray: pip install 'zoo[ray]' (or pip install ray)."
+            ) from exc
+        self.ray = ray
+        self.jobs = jobs
+        self.threads = threads_per_worker(jobs)
+        env = {k: v for k, v in os.environ.items()
+               if k.startswith(("ZOO_", "KERAS_", "TF_CPP")) or k == "PYTHONPATH"}  # fmt: skip
+        env.update(thread_env(self.threads))
+        package_root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+        if not ray.is_initialized():
+            ray.init(
+                address=address,
+                num_cpus=None if address else os.cpu_count(),
+                include_dashboard=False,
+                log_to_driver=False,
+                runtime_env={"env_vars": env},
+            )
+        self._started = address is None
+        self.task = ray.remote(num_cpus=self.threads)(run_in_worker)
+
+    def submit(self, trial, **kwargs) -> concurrent.futures.Future:
+        ref = self.task.remote(trial, self.threads, **kwargs)
+        return ref.future()
+
+    def shutdown(self, cancel: bool = False) -> None:
+        if self._started:
+            self.ray.shutdown()
+
+
+def make_pool(executor: str, jobs: int, address: str | None = None):
+    """The worker pool for `--executor` and `--jobs`."""
+    if executor not in EXECUTORS:
+        raise UsageError(f"unknown executor {executor!r}; valid: {', '.join(EXECUTORS)}.")
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}.")
+    if address and executor != "ray":
+        raise UsageError("--address applies to --executor ray only.")
+    return RayPool(jobs, address) if executor == "ray" else LocalPool(jobs)
