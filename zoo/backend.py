@@ -25,6 +25,13 @@ def thread_env(threads: int) -> dict[str, str]:
     }
 
 
+def set_env(env: dict[str, str]) -> None:
+    """Set `env` in this process (a worker's initializer: runs before Keras is imported)."""
+    if "keras" in sys.modules and "KERAS_BACKEND" in env:
+        raise RuntimeError("set the Keras backend before importing keras")
+    os.environ.update(env)
+
+
 def _cap(threads: int) -> None:
     import keras
 

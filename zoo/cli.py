@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-report", action="store_true", help="do not write the report")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument(
+        "--backend",
+        type=_csv,
+        help="Keras backend(s) to run the trials under: tensorflow, jax, torch (comma list "
+        "compares them); others than this process's run in worker processes",
+    )
+    p.add_argument(
         "--jobs",
         type=_count,
         default=1,
@@ -212,6 +218,7 @@ def cmd_bench(args) -> int:
         "batch_size": args.batch_size,
         "tune": args.tune,
         "target": args.target,
+        "backend": args.backend,
     }
     trials = expand(suite, args.profile, overrides, versions=versions())
     out = Path(args.out or f"runs/{suite.name}-{args.profile}")
@@ -243,16 +250,16 @@ def cmd_bench(args) -> int:
     )
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
-    pool = None
-    if args.jobs > 1 or args.executor != "local" or args.address:
-        from zoo.bench.executors import make_pool
+    from zoo.bench.executors import make_pool
 
-        pool = make_pool(args.executor, args.jobs, args.address)
+    make_pool(args.executor, args.jobs, args.address, check_only=True)  # bad settings: exit 2 now
     run_kwargs = {
         "data_dir": args.data_dir,
         "progress": not args.no_progress,
         "save_weights": args.save_weights,
-        "pool": pool,
+        "jobs": args.jobs,
+        "executor": args.executor,
+        "address": args.address,
     }
     tuning = None
     to_tune = [t for t in trials if t.tune]
@@ -276,9 +283,6 @@ def cmd_bench(args) -> int:
             file=sys.stderr,
         )
         return 130
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel=True)
     run = {
         "command": "zoo " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "zoo bench",
         "suite": suite.name,

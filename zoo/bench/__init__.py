@@ -70,14 +70,17 @@ def run_trials(
     progress: bool = True,
     stream=None,
     save_weights: bool = False,
-    pool=None,
+    jobs: int = 1,
+    executor: str = "local",
+    address: str | None = None,
 ) -> RunSummary:
     """Run every trial whose record is not yet in `out`; show progress and an ETA.
 
     `save_weights`: store each trained model's weights beside its record (see `run_trial`).
-    `pool`: run the trials in worker processes or Ray tasks (`zoo.bench.executors.make_pool`)
-    instead of in this process; records are gathered and written here all the same. The
-    caller shuts the pool down (one pool may serve several calls).
+    `jobs`, `executor`, `address`: run the trials in worker processes or Ray tasks
+    (`zoo.bench.executors`) instead of in this process; records are gathered and written here
+    all the same. Trials under a Keras backend other than this process's always run in
+    workers started under that backend.
     """
     from tqdm import tqdm
 
@@ -109,14 +112,36 @@ def run_trials(
             file=stream,
         )
     run = _Run(store, bar, summary, stream)
+    kwargs = {"data_dir": data_dir, "save_weights": save_weights}
     with bar:
-        if pool is None:
-            run.serial(todo, data_dir=data_dir, save_weights=save_weights)
-        else:
-            run.parallel(todo, pool, data_dir=data_dir, save_weights=save_weights)
+        for backend, group in _by_backend(todo).items():
+            if jobs == 1 and executor == "local" and not address and backend == _current():
+                run.serial(group, **kwargs)
+                continue
+            from zoo.bench.executors import make_pool
+
+            pool = make_pool(executor, jobs, address, backend)
+            try:
+                run.parallel(group, pool, **kwargs)
+            finally:
+                pool.shutdown(cancel=True)
         bar.set_description_str("done")
     summary.wall_time_s = time.perf_counter() - t0
     return summary
+
+
+def _current() -> str:
+    import keras
+
+    return keras.backend.backend()
+
+
+def _by_backend(trials: list[Trial]) -> dict[str, list[Trial]]:
+    """Trials grouped by the backend they run under, this process's first."""
+    groups: dict[str, list[Trial]] = {_current(): []}
+    for t in trials:
+        groups.setdefault(t.backend or _current(), []).append(t)
+    return {b: ts for b, ts in groups.items() if ts}
 
 
 @dataclass

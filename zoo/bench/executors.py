@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from zoo.backend import start, thread_env
+from zoo.backend import set_env, start, thread_env
 from zoo.errors import UsageError
 
 EXECUTORS = ("local", "ray")
@@ -44,24 +44,27 @@ def run_in_worker(trial, threads: int, data_dir: str | None, checkpoint_dir: str
     )
 
 
-class LocalPool:
-    """`jobs` spawned worker processes on this machine."""
+def worker_env(threads: int, backend: str | None) -> dict[str, str]:
+    """What a worker's environment must say before it imports Keras."""
+    env = thread_env(threads)
+    if backend:
+        env["KERAS_BACKEND"] = backend
+    return env
 
-    def __init__(self, jobs: int) -> None:
+
+class LocalPool:
+    """`jobs` spawned worker processes on this machine, under Keras `backend`."""
+
+    def __init__(self, jobs: int, backend: str | None = None) -> None:
         self.jobs = jobs
         self.threads = threads_per_worker(jobs)
-        saved = {k: os.environ.get(k) for k in thread_env(self.threads)}
-        os.environ.update(thread_env(self.threads))  # inherited by the spawned workers
-        try:
-            self.pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=jobs, mp_context=multiprocessing.get_context("spawn")
-            )
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        # Each worker sets its environment first thing, before anything imports Keras.
+        self.pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=set_env,
+            initargs=(worker_env(self.threads, backend),),
+        )
 
     def submit(self, trial, **kwargs) -> concurrent.futures.Future:
         return self.pool.submit(run_in_worker, trial, self.threads, **kwargs)
@@ -73,7 +76,7 @@ class LocalPool:
 class RayPool:
     """Trials as Ray tasks on the cluster at `address` (a new local one when None)."""
 
-    def __init__(self, jobs: int, address: str | None = None) -> None:
+    def __init__(self, jobs: int, address: str | None = None, backend: str | None = None) -> None:
         try:
             import ray
         except ImportError as exc:
@@ -85,19 +88,20 @@ class RayPool:
         self.threads = threads_per_worker(jobs)
         env = {k: v for k, v in os.environ.items()
                if k.startswith(("ZOO_", "KERAS_", "TF_CPP")) or k == "PYTHONPATH"}  # fmt: skip
-        env.update(thread_env(self.threads))
+        env.update(worker_env(self.threads, backend))
         package_root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+        self._started = not ray.is_initialized() and address is None
         if not ray.is_initialized():
             ray.init(
                 address=address,
                 num_cpus=None if address else os.cpu_count(),
                 include_dashboard=False,
                 log_to_driver=False,
-                runtime_env={"env_vars": env},
             )
-        self._started = address is None
-        self.task = ray.remote(num_cpus=self.threads)(run_in_worker)
+        # The environment goes with each task: Ray starts workers per runtime environment,
+        # so trials under different backends never share a worker.
+        self.task = ray.remote(num_cpus=self.threads, runtime_env={"env_vars": env})(run_in_worker)
 
     def submit(self, trial, **kwargs) -> concurrent.futures.Future:
         ref = self.task.remote(trial, self.threads, **kwargs)
@@ -108,12 +112,28 @@ class RayPool:
             self.ray.shutdown()
 
 
-def make_pool(executor: str, jobs: int, address: str | None = None):
-    """The worker pool for `--executor` and `--jobs`."""
+def make_pool(
+    executor: str,
+    jobs: int,
+    address: str | None = None,
+    backend: str | None = None,
+    check_only: bool = False,
+):
+    """The worker pool for `--executor` and `--jobs`, its workers under Keras `backend`
+    (`check_only`: just raise `UsageError` for bad settings)."""
     if executor not in EXECUTORS:
         raise UsageError(f"unknown executor {executor!r}; valid: {', '.join(EXECUTORS)}.")
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {jobs}.")
     if address and executor != "ray":
         raise UsageError("--address applies to --executor ray only.")
-    return RayPool(jobs, address) if executor == "ray" else LocalPool(jobs)
+    if executor == "ray" and check_only:
+        try:
+            import ray  # noqa: F401
+        except ImportError as exc:
+            raise UsageError(
+                "--executor ray needs Ray: pip install 'zoo[ray]' (or pip install ray)."
+            ) from exc
+    if check_only:
+        return None
+    return RayPool(jobs, address, backend) if executor == "ray" else LocalPool(jobs, backend)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.metadata
 import os
 import platform
 import subprocess
@@ -16,21 +17,44 @@ import zoo
 REPO = Path(__file__).resolve().parents[2]
 
 
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
 @functools.cache
-def versions() -> dict[str, str]:
-    """Versions that change results: they are part of every trial's config hash."""
+def versions(backend: str | None = None) -> dict[str, str]:
+    """Versions that change results: they are part of every trial's config hash.
+
+    `backend`: a Keras backend other than this process's (trials run under it in worker
+    processes); its version is read from the installed package, without importing it.
+    """
     import keras
 
-    backend = keras.backend.backend()
-    module = importlib.import_module(backend)
     from zoo.data.files import DATA_VERSION
 
+    current = keras.backend.backend()
+    backend = backend or current
+    if backend not in BACKENDS:
+        from zoo.errors import unknown_name
+
+        raise unknown_name("backend", backend, BACKENDS)
+    if backend == current:
+        version = getattr(importlib.import_module(backend), "__version__", "unknown")
+    else:
+        try:
+            version = importlib.metadata.version(backend)
+        except importlib.metadata.PackageNotFoundError:
+            from zoo.errors import UsageError
+
+            raise UsageError(
+                f"the {backend} backend is not installed: pip install 'zoo[{backend}]', "
+                "then run again."
+            ) from None
     return {
         "zoo": zoo.__version__,
         "data": str(DATA_VERSION),
         "keras": keras.__version__,
         "backend": backend,
-        backend: getattr(module, "__version__", "unknown"),
+        backend: version,
     }
 
 
@@ -80,6 +104,26 @@ def _gpus() -> list[str]:
     return []
 
 
+def _threads() -> int:
+    """The compute threads this process's backend uses (its cap, else the core count)."""
+    import re
+
+    import keras
+
+    cores = os.cpu_count() or 1
+    backend = keras.backend.backend()
+    if backend == "torch":
+        import torch
+
+        return torch.get_num_threads()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.config.threading.get_intra_op_parallelism_threads() or cores
+    match = re.search(r"intra_op_parallelism_threads=(\d+)", os.environ.get("XLA_FLAGS", ""))
+    return int(match.group(1)) if match else cores
+
+
 @functools.cache
 def environment() -> dict[str, Any]:
     """Provenance recorded with every trial (computed once per process)."""
@@ -94,7 +138,7 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu": _cpu_model(),
         "cpu_count": os.cpu_count(),
-        "threads": int(os.environ.get("TF_NUM_INTRAOP_THREADS") or os.cpu_count() or 1),
+        "threads": _threads(),
         "gpu": _gpus(),
         "git_commit": _git("rev-parse", "HEAD"),
         "git_dirty": bool(status) if status is not None else None,

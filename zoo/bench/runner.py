@@ -191,12 +191,15 @@ def _train(
     )
     deterministic_ops()
     keras.utils.set_random_seed(trial.seed)
+    # `jit_compile` is XLA for TensorFlow and torch.compile for torch (both off by default:
+    # slower on CPU); JAX always compiles its step (un-jitted JAX runs op by op, ~10x slower).
+    jit = trial.jit_compile or keras.backend.backend() == "jax"
     model = info.builder(**ds.model_kwargs, **trial.model_options, regularizer=trial.regularizer)
     if gan:
         model.compile(
             g_optimizer=trial.optimizer.build(),
             d_optimizer=(trial.d_optimizer or trial.optimizer).build(),
-            jit_compile=trial.jit_compile,
+            jit_compile=jit,
         )
         data, validation = (ds.x_train,), None
     else:
@@ -205,7 +208,7 @@ def _train(
             optimizer=trial.optimizer.build(),
             loss=task["loss"],
             metrics=task["metrics"],
-            jit_compile=trial.jit_compile,
+            jit_compile=jit,
         )
         data = (ds.x_train, ds.y_train)
         validation = (ds.x_val, ds.y_val) if len(ds.x_val) else None

@@ -48,6 +48,7 @@ SETTINGS: dict[str, Any] = {
     "model_options": {},  # keyword arguments of the model builder, e.g. width for dcgan
     "target": None,  # classifiers: a validation accuracy; records store when it was reached
     "tune": None,  # "lr:K": tune each optimizer's learning rate with K trials (zoo.bench.tune)
+    "backend": None,  # Keras backend(s): "jax" or ["tensorflow", "torch"]; None: this process's
 }
 AXES = ("models", "optimizers", "regularizers")
 SUITE_KEYS = {"description", "defaults", "profiles"}
@@ -132,6 +133,11 @@ class Trial:
     def config_hash(self) -> str:
         blob = json.dumps(self.config(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    @property
+    def backend(self) -> str | None:
+        """The Keras backend the trial runs under (None: whichever this process has)."""
+        return self.versions.get("backend")
 
     @property
     def optimizer_label(self) -> str:
@@ -238,6 +244,15 @@ def _select_models(prof: dict[str, Any], models: list[str] | None) -> list[dict[
     return selected
 
 
+def _versions_for(backend: str | None, versions: dict[str, str] | None) -> dict[str, str]:
+    """The versions a trial under `backend` records (and is hashed with)."""
+    if backend is None or (versions and versions.get("backend") == backend):
+        return dict(versions or {})
+    from zoo.bench.provenance import versions as backend_versions
+
+    return backend_versions(backend)
+
+
 def expand(
     suite: Suite,
     profile: str,
@@ -279,6 +294,10 @@ def expand(
             if not isinstance(s[key], dict):
                 raise UsageError(f"{key} must be a table, got {s[key]!r}.")
         seeds = _seeds(s["seeds"])
+        backends = s["backend"] if isinstance(s["backend"], list) else [s["backend"]]
+        if any(b is not None and not isinstance(b, str) for b in backends) or not backends:
+            raise UsageError(f"backend must be a name or a list of names, got {s['backend']!r}.")
+        runtimes = [_versions_for(b, versions) for b in backends]
         infos = [model_info(m) for m in axes["models"]]
         optimizers = [parse_optimizer_pair(o) for o in axes["optimizers"]]
         regularizers = [parse_regularizer(r) for r in axes["regularizers"]]
@@ -300,8 +319,8 @@ def expand(
                         f"optimizer pair {g.label}/{d.label}: a generator/discriminator pair "
                         f"applies only to GANs, and {info.name} is not one."
                     )
-        combos = itertools.product(infos, optimizers, regularizers, seeds)
-        for info, (opt, d_opt), reg, seed in combos:
+        combos = itertools.product(runtimes, infos, optimizers, regularizers, seeds)
+        for runtime, info, (opt, d_opt), reg, seed in combos:
             t = Trial(
                 model=info.name,
                 dataset=info.dataset,
@@ -315,7 +334,7 @@ def expand(
                 test_size=s["test_size"],
                 jit_compile=bool(s["jit_compile"]),
                 data_options=dict(s["data_options"]),
-                versions=dict(versions or {}),
+                versions=dict(runtime),
                 d_optimizer=d_opt,
                 fid_samples=s["fid_samples"] if info.task == "generation" else None,
                 model_options=dict(s["model_options"]),

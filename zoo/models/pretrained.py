@@ -229,6 +229,7 @@ def export(tag: str, results: Path, weights_dir: Path | None = None, trial=None)
         split=_split(record),
         test=record["test"],
         **({"coverage": record["coverage"]} if record.get("coverage") else {}),
+        **({"fid": record["fid"]} if record.get("fid") else {}),
         params=int(model.count_params()),
         trial={"config_hash": trial.config_hash, "config": record["config"],
                "labels": record["labels"]},

@@ -24,6 +24,7 @@ from zoo.report.profiles import performance_profile, problem_times
 from zoo.report.tables import (
     best_row,
     fmt_cell,
+    headline,
     metric_table,
     results_frame,
     summary_frame,
@@ -202,43 +203,15 @@ def load_records(out: Path, warn=None) -> tuple[list[dict[str, Any]], dict[str, 
     return records, run
 
 
-def write_report(out: str | Path, *, warn=print) -> Path:
-    """Write the report for the records in `<out>/results/`: README.md and the same report
-    as `index.html`; return the README path."""
-    out = Path(out)
-    store = Store(out)
-    records, run = load_records(out, warn)
-    tuning = _tuning(out, run)
-    by_hash = {r["config_hash"]: r for r in records}
-    if run.get("trial_hashes"):  # the grid's trials; tuning's other learning rates go apart
-        grid = set(run["trial_hashes"])
-        records = [r for r in records if r["config_hash"] in grid] or records
-    results = results_frame(records)
-    summary = summary_frame(results)
-    results.to_csv(out / "results.csv", index=False)
-    summary.to_csv(out / "summary.csv", index=False)
-    plot_dir = out / "plots"
-    plot_dir.mkdir(exist_ok=True)
-
-    doc = Document(f"Benchmark report: {out.name}")
-    doc.bullets(_provenance(records, run))
-    doc.paragraph(
-        "Each cell is the model's headline metric, mean over seeds ± the half-width of its 95% "
-        "confidence interval (Student's t: with 2 seeds the interval is wide, and honestly "
-        "so), of one optimizer (row) with one regularizer (column); the best cell is in bold, "
-        "and the sentence under each table says whether its lead over the runner-up exceeds "
-        "the seed noise (Welch's t-test). "
-        "Classifiers: **test accuracy** (higher is better), trained on the training split, "
-        "monitored on a seeded validation split carved from it, evaluated once on the test "
-        "split. GANs: **FID** (lower is better) and class coverage, see their section. "
-        "`—`: not run; `diverged`: a loss became NaN/inf. All numbers are in `results.csv` "
-        "(one row per trial) and `summary.csv` (one row per configuration)."
-    )
+def _model_sections(doc, records, results, summary, tuning, by_hash, store, plot_dir, backend):
+    """One section per model: tables, verdict, time-to-target, tuning, plots."""
+    tag = f" ({backend})" if backend else ""
+    stem = f"_{backend}" if backend else ""
     for (model, dataset), sub in results.groupby(["model", "dataset"], sort=False):
         first = sub.iloc[0]
         gan = first["task"] == "generation"
         metric = "fid" if gan else "accuracy"
-        doc.heading(f"{model} on {dataset}")
+        doc.heading(f"{model} on {dataset}{tag}")
         doc.paragraph(
             f"{int(first['train_size'])} training examples, {int(first['test_size'])} test "
             f"examples, {_plural(int(first['epochs']), 'epoch')}, "
@@ -263,21 +236,100 @@ def write_report(out: str | Path, *, warn=print) -> Path:
             doc.table(ttt)
         if tuning:
             _tuned_section(doc, tuning, model, summary, by_hash)
+        name = f"{model}{stem}"
         figs = [
-            plots.final_metric(results, model, plot_dir / f"{model}_final_{metric}.png"),
-            plots.heatmap(summary, model, plot_dir / f"{model}_heatmap.png"),
+            plots.final_metric(results, model, plot_dir / f"{name}_final_{metric}.png"),
+            plots.heatmap(summary, model, plot_dir / f"{name}_heatmap.png"),
         ]
         if gan:
-            figs.append(plots.gan_losses(records, model, plot_dir / f"{model}_losses.png"))
+            figs.append(plots.gan_losses(records, model, plot_dir / f"{name}_losses.png"))
             samples = _best_and_worst(summary, results, model, store.results)
             if samples:
-                path = plot_dir / f"{model}_samples.png"
+                path = plot_dir / f"{name}_samples.png"
                 figs.append(plots.best_and_worst_samples(samples, model, path))
         else:
-            path = plot_dir / f"{model}_learning_curves.png"
+            path = plot_dir / f"{name}_learning_curves.png"
             figs.append(plots.learning_curves(records, model, path))
         doc.images(figs)
-    times = problem_times(summary)
+
+
+def _backend_section(doc: Document, summary, backends: list[str]) -> None:
+    """The same configurations under each backend: headline metric and samples/s."""
+    rows = []
+    for (model, opt, reg), cell in summary.groupby(["model", "optimizer", "regularizer"],
+                                                   sort=False):  # fmt: skip
+        row = {"configuration": f"{model} {opt} + {reg}"}
+        for b in backends:
+            hit = cell[cell["backend"] == b]
+            col = f"{headline(hit['task'].iloc[0]).column}_mean" if len(hit) else None
+            row[f"{b}: metric"] = f"{hit[col].iloc[0]:.4f}" if col and hit["ok"].iloc[0] else "—"
+            speed = hit["throughput_samples_per_s_mean"].iloc[0] if len(hit) else float("nan")
+            row[f"{b}: samples/s"] = f"{speed:.0f}" if speed == speed else "—"
+        rows.append(row)
+    doc.heading("Backends compared")
+    doc.paragraph(
+        f"The same trials under {', '.join(backends)}: the headline metric (test accuracy, or "
+        "FID for GANs; mean over seeds) and steady-state training samples/s (first epoch left "
+        "out). Backends do not give bit-identical numbers: kernels and random streams differ."
+    )
+    doc.table(pd.DataFrame(rows).set_index("configuration"))
+
+
+def write_report(out: str | Path, *, warn=print) -> Path:
+    """Write the report for the records in `<out>/results/`: README.md and the same report
+    as `index.html`; return the README path."""
+    out = Path(out)
+    store = Store(out)
+    records, run = load_records(out, warn)
+    tuning = _tuning(out, run)
+    by_hash = {r["config_hash"]: r for r in records}
+    if run.get("trial_hashes"):  # the grid's trials; tuning's other learning rates go apart
+        grid = set(run["trial_hashes"])
+        records = [r for r in records if r["config_hash"] in grid] or records
+    results = results_frame(records)
+    order = ["tensorflow", "jax", "torch"]
+    backends = sorted(results["backend"].dropna().unique(), key=lambda b: (b not in order,
+                      order.index(b) if b in order else 0, b))  # fmt: skip
+    multi = len(backends) > 1  # one section per model and backend, then a comparison
+    parts = []
+    for backend in backends if multi else [None]:
+        recs = [r for r in records if backend is None or r.get("env", {}).get("backend") == backend]
+        res = results_frame(recs)
+        parts.append(
+            (
+                backend,
+                recs,
+                res,
+                summary_frame(res).assign(backend=backend or "".join(backends[:1])),
+            )
+        )
+    summary = pd.concat([p[3] for p in parts], ignore_index=True)
+    results.to_csv(out / "results.csv", index=False)
+    summary.to_csv(out / "summary.csv", index=False)
+    plot_dir = out / "plots"
+    plot_dir.mkdir(exist_ok=True)
+
+    doc = Document(f"Benchmark report: {out.name}")
+    doc.bullets(_provenance(records, run))
+    doc.paragraph(
+        "Each cell is the model's headline metric, mean over seeds ± the half-width of its 95% "
+        "confidence interval (Student's t: with 2 seeds the interval is wide, and honestly "
+        "so), of one optimizer (row) with one regularizer (column); the best cell is in bold, "
+        "and the sentence under each table says whether its lead over the runner-up exceeds "
+        "the seed noise (Welch's t-test). "
+        "Classifiers: **test accuracy** (higher is better), trained on the training split, "
+        "monitored on a seeded validation split carved from it, evaluated once on the test "
+        "split. GANs: **FID** (lower is better) and class coverage, see their section. "
+        "`—`: not run; `diverged`: a loss became NaN/inf. All numbers are in `results.csv` "
+        "(one row per trial) and `summary.csv` (one row per configuration)."
+    )
+    for backend, recs, res, summ in parts:
+        _model_sections(doc, recs, res, summ, tuning, by_hash, store, plot_dir, backend)
+    if multi:
+        _backend_section(doc, summary, backends)
+    profile_summary = summary.assign(model=summary["model"] + " (" + summary["backend"] + ")") \
+        if multi else summary  # fmt: skip
+    times = problem_times(profile_summary)
     if not times.empty and times.shape[1] > 1:
         doc.heading("Performance profiles")
         doc.paragraph(
