@@ -83,7 +83,9 @@ class TextModel(keras.Model):
     """A functional model whose input is raw text; `predict` also takes a list of strings.
 
     Keras's `predict` accepts strings only as numpy object arrays; this converts a `str`, a
-    list or tuple of `str`, or a numpy unicode array to one first.
+    list or tuple of `str`, or a numpy unicode array to one first. Under JAX or torch, whose
+    tensors hold no strings, `predict` runs the vectorizer eagerly (it is built on TensorFlow
+    ops) and the token model on its output: the same numbers, any backend.
     """
 
     def predict(self, x, *args, **kwargs):
@@ -91,7 +93,15 @@ class TextModel(keras.Model):
             x = [x]
         if isinstance(x, list | tuple) or (isinstance(x, np.ndarray) and x.dtype.kind in "US"):
             x = np.asarray(x, dtype=object)
-        return super().predict(x, *args, **kwargs)
+        if keras.backend.backend() == "tensorflow":
+            return super().predict(x, *args, **kwargs)
+        vectorize, keep, token_model = self.layers[1:4]
+        batch = kwargs.get("batch_size") or 256
+        ids = np.concatenate([
+            keras.ops.convert_to_numpy(keep(np.asarray(vectorize(x[i : i + batch]))))
+            for i in range(0, len(x), batch)
+        ])  # fmt: skip
+        return token_model.predict(ids, *args, **kwargs)
 
 
 def with_vectorizer(model: keras.Model, vocabulary: list[str], sequence_length: int) -> keras.Model:
