@@ -309,6 +309,30 @@ def verify(tags: list[str] | None = None, data_dir: str | None = None) -> bool:
     return ok
 
 
+def markdown_table(weights_dir: Path | None = None) -> str:
+    """The cards as the README's table: tag, data set, test metric, size, how it was made."""
+    rows = ["| `zoo.build(...)` | data set | test metric (measured by the project) | size | "
+            "trained with | card |", "|---|---|---|---|---|---|"]  # fmt: skip
+    for tag, c in cards(weights_dir).items():
+        metric, value = headline(c)
+        if metric == "fid":
+            cov = c.get("coverage") or {}
+            least = min(cov["shares"])
+            shown = (f"FID {value:.1f} ({c['fid']['n_generated']:,} generated vs "
+                     f"{c['fid']['n_real']:,} test images), {cov.get('classes_covered')}/"
+                     f"{cov.get('num_classes')} classes, each >= {least:.1%}")  # fmt: skip
+        else:
+            shown = f"accuracy {value:.4f} on the full test split"
+        mb = sum(f["bytes"] for f in c["files"].values()) / 1e6
+        cfg = c["trial"]["labels"]
+        made = (f"`{cfg['optimizer']}`, `{cfg['regularizer']}`, "
+                f"{c['trial']['config']['epochs']} epochs, {c['train_time_s'] / 60:.0f} min on "
+                f"{c['hardware']}")  # fmt: skip
+        rows.append(f"| `\"{tag}\"` | {c['dataset']} ({c['split']}) | {shown} | {mb:.1f} MB | "
+                    f"{made} | [json](zoo/weights/pretrained/{tag}.json) |")  # fmt: skip
+    return "\n".join(rows)
+
+
 def make(out: str = "runs/weights", tags: list[str] | None = None) -> None:
     """Train every recipe (resuming, as `zoo bench` does) and write weights and cards."""
     from zoo.bench import run_trials
@@ -335,8 +359,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("tags", nargs="+", choices=list(RECIPES))
     p = sub.add_parser("verify", help="re-measure every card's test metric on the full test set")
     p.add_argument("tags", nargs="*")
+    sub.add_parser("table", help="print the cards as the README's Markdown table")
     args = parser.parse_args(argv)
-    unknown = [t for t in args.tags if t not in (RECIPES if args.cmd != "verify" else cards())]
+    tags = getattr(args, "tags", [])
+    unknown = [t for t in tags if t not in (RECIPES if args.cmd != "verify" else cards())]
     if unknown:
         parser.error(f"unknown tag {unknown[0]!r}; valid: {', '.join(RECIPES)}")
     if args.cmd == "make":
@@ -344,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.cmd == "export":
         for tag in args.tags:
             print(json.dumps(headline(export(tag, Path(args.results)))))
+    elif args.cmd == "table":
+        print(markdown_table())
     else:
         return 0 if verify(args.tags or None) else 1
     return 0
