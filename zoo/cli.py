@@ -273,7 +273,7 @@ def cmd_bench(args) -> int:
         if to_tune:
             from zoo.bench.tune import run_tuning
 
-            print(f"tuning: budget {to_tune[0].tune} for {len(to_tune)} trials' cells",
+            print(f"tuning: budget {to_tune[0].tune} for the cells of {len(to_tune)} trials",
                   file=sys.stderr)  # fmt: skip
             tuning = run_tuning(to_tune, out, to_tune[0].tune, **run_kwargs)
     except KeyboardInterrupt:
