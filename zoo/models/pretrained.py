@@ -47,7 +47,7 @@ RECIPES: dict[str, dict[str, Any]] = {
     },
     "bilstm.imdb": {
         "models": ["bilstm"], "optimizers": ["adam"], "regularizers": ["dropout"],
-        "seeds": 1, "epochs": 5, "batch_size": 32, "val_size": 0,
+        "seeds": 1, "epochs": 4, "batch_size": 32, "val_size": 0,
     },
     "dcgan.fashion_mnist": {
         "models": ["dcgan"], "optimizers": ["adam:lr=2e-4:beta_1=0.5"],
