@@ -123,8 +123,10 @@ def run_trials(
             pool = make_pool(executor, jobs, address, backend)
             try:
                 run.parallel(group, pool, **kwargs)
-            finally:
+            except BaseException:  # an error or Ctrl-C: don't wait for the trials in flight
                 pool.shutdown(cancel=True)
+                raise
+            pool.shutdown()
         bar.set_description_str("done")
     summary.wall_time_s = time.perf_counter() - t0
     return summary
