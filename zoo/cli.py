@@ -222,18 +222,27 @@ def cmd_bench(args) -> int:
     }
     trials = expand(suite, args.profile, overrides, versions=versions())
     out = Path(args.out or f"runs/{suite.name}-{args.profile}")
+    # Bad settings exit 2 here, before any folder is made.
+    from zoo.bench.executors import make_pool
+
+    make_pool(args.executor, args.jobs, args.address, check_only=True)
+    to_tune = [t for t in trials if t.tune]
+    if len({t.tune for t in to_tune}) > 1:
+        raise UsageError(
+            f"one tuning budget per run, got {sorted({t.tune for t in to_tune})}: give the "
+            "grids one `tune` value, or override it with --tune."
+        )
     if args.dry_run:
         for t in trials:
             print(f"{t.config_hash}  {t.label}")
         print(f"{len(trials)} trials")
-        tuned = [t for t in trials if t.tune]
-        if tuned:
+        if to_tune:
             from zoo.bench.tune import parse_budget, plan
 
-            k = parse_budget(tuned[0].tune)
-            cells = [c for c in plan(tuned, k).values() if not c["skip"]]
+            k = parse_budget(to_tune[0].tune)
+            cells = [c for c in plan(to_tune, k).values() if not c["skip"]]
             extra = sum(k - 1 + len(c["seeds"]) - 1 for c in cells)
-            print(f"tuning {tuned[0].tune}: {len(cells)} cells, up to {extra} more trials")
+            print(f"tuning {to_tune[0].tune}: {len(cells)} cells, up to {extra} more trials")
         return 0
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -250,9 +259,6 @@ def cmd_bench(args) -> int:
     )
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
-    from zoo.bench.executors import make_pool
-
-    make_pool(args.executor, args.jobs, args.address, check_only=True)  # bad settings: exit 2 now
     run_kwargs = {
         "data_dir": args.data_dir,
         "progress": not args.no_progress,
@@ -262,12 +268,6 @@ def cmd_bench(args) -> int:
         "address": args.address,
     }
     tuning = None
-    to_tune = [t for t in trials if t.tune]
-    if len({t.tune for t in to_tune}) > 1:
-        raise UsageError(
-            f"one tuning budget per run, got {sorted({t.tune for t in to_tune})}: give the "
-            "grids one `tune` value, or override it with --tune."
-        )
     try:
         summary = run_trials(trials, out, **run_kwargs)
         if to_tune:
