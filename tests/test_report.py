@@ -203,3 +203,25 @@ def test_committed_quick_report_renders_with_every_image():
     info = render(quick / "index.html")
     assert info["images"] >= 9 and info["images_loaded"] == info["images"]
     assert (quick / "screenshot.png").stat().st_size > 50000
+
+
+def test_html_tables_sort_by_a_column(fixture_dir):
+    """The page's script sorts a table by a clicked column (`#sort=T:C` clicks it on load):
+    numbers by value, cells without one (`diverged`) last."""
+    import re
+
+    from zoo.report.browser import render
+
+    write_report(fixture_dir)
+    page = fixture_dir / "index.html"
+
+    def first_table_rows(fragment: str) -> list[str]:
+        dom = render(page, fragment=fragment)["dom"]
+        body = re.search(r"<tbody>(.*?)</tbody>", dom, re.S).group(1)
+        return re.findall(r"<tr><td><code>([^<]+)</code>", body)
+
+    assert first_table_rows("") == ["sgd", "adam"]  # canonical order
+    # Column 2 is `l2`: adam 0.91, sgd diverged -> adam first.
+    assert first_table_rows("sort=0:2") == ["adam", "sgd"]
+    # Column 1 is `none`: sgd 0.71 < adam 0.82 ascending.
+    assert first_table_rows("sort=0:1") == ["sgd", "adam"]

@@ -33,10 +33,11 @@ def chromium() -> str:
                    "`apt-get install chromium`).")  # fmt: skip
 
 
-def _run(page: Path, *extra: str) -> str:
+def _run(page: Path, *extra: str, fragment: str = "") -> str:
     with tempfile.TemporaryDirectory() as profile:
+        url = page.resolve().as_uri() + (f"#{fragment}" if fragment else "")
         proc = subprocess.run(
-            [chromium(), *FLAGS, f"--user-data-dir={profile}", *extra, page.resolve().as_uri()],
+            [chromium(), *FLAGS, f"--user-data-dir={profile}", *extra, url],
             capture_output=True, text=True, timeout=180,
         )  # fmt: skip
     if proc.returncode != 0:
@@ -44,10 +45,11 @@ def _run(page: Path, *extra: str) -> str:
     return proc.stdout
 
 
-def render(page: Path) -> dict[str, object]:
-    """Load `page` and return what the rendered DOM says: its title, the number of images
-    and how many of them loaded (the page's script records it on `<body>` at `load`)."""
-    dom = _run(Path(page), "--dump-dom")
+def render(page: Path, fragment: str = "") -> dict[str, object]:
+    """Load `page` (with `#fragment`, e.g. `sort=0:1`) and return what the rendered DOM says:
+    its title, the number of images and how many of them loaded (the page's script records
+    it on `<body>` at `load`), and the DOM itself."""
+    dom = _run(Path(page), "--dump-dom", fragment=fragment)
     loaded = re.search(r'<body[^>]*data-images-loaded="(\d+)/(\d+)"', dom)
     title = re.search(r"<title>(.*?)</title>", dom, re.S)
     return {

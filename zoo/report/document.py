@@ -33,7 +33,8 @@ img { max-width: 100%; display: block; margin: 1em 0; border: 1px solid #eee; }
 """
 
 # Click a header to sort by that column (numbers by value: "0.81 ± 0.02" sorts as 0.81,
-# "—" and "diverged" last); click again to reverse. Then record that every image loaded.
+# "—" and "diverged" last); click again to reverse; `#sort=T:C` in the address sorts table T
+# by column C on load. Then record on <body> that every image loaded.
 _SCRIPT = """
 function cellValue(td) {
   const m = td.textContent.trim().match(/^[+-]?\\d+(\\.\\d+)?([eE][+-]?\\d+)?/);
@@ -59,6 +60,12 @@ document.querySelectorAll("table.sortable th").forEach((th, col) => {
   });
 });
 window.addEventListener("load", () => {
+  // A link may ask for a sorted table: index.html#sort=TABLE:COLUMN (0-based), clicked once.
+  const m = location.hash.match(/^#sort=(\\d+):(\\d+)$/);
+  if (m) {
+    const table = document.querySelectorAll("table.sortable")[+m[1]];
+    if (table) table.tHead.rows[0].cells[+m[2]].click();
+  }
   const imgs = Array.from(document.images);
   const ok = imgs.filter(i => i.complete && i.naturalWidth > 0).length;
   document.body.dataset.imagesLoaded = ok + "/" + imgs.length;
