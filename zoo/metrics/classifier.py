@@ -12,7 +12,6 @@ Its 128-d penultimate layer (`features`) gives the FID features, its softmax the
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import keras
 from keras import layers
 
+from zoo.data.files import sha256_file
 from zoo.errors import ZooError
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
@@ -47,14 +47,6 @@ def build() -> keras.Model:
     return keras.Model(inputs, outputs, name=NAME)
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def card() -> dict[str, Any]:
     """The shipped card: SHA-256, size, test accuracy and how the weights were made."""
     try:
@@ -76,7 +68,7 @@ def load() -> tuple[keras.Model, keras.Model]:
     expected = card()["sha256"]
     if not WEIGHTS.is_file():
         raise ZooError(f"the FID classifier's weights {WEIGHTS} are missing. Reinstall zoo.")
-    actual = sha256(WEIGHTS)
+    actual = sha256_file(WEIGHTS)
     if actual != expected:
         raise ZooError(
             f"the FID classifier's weights {WEIGHTS} are damaged or were replaced: SHA-256 "
@@ -121,7 +113,7 @@ def train(data_dir: str | None = None) -> dict[str, Any]:
     info = {
         "name": NAME,
         "file": WEIGHTS.name,
-        "sha256": sha256(WEIGHTS),
+        "sha256": sha256_file(WEIGHTS),
         "bytes": WEIGHTS.stat().st_size,
         "params": int(model.count_params()),
         "purpose": "features (layer 'features', 128-d) for the domain FID; softmax for class "
