@@ -46,6 +46,27 @@ def _int_at_least(low: int):
 _count, _size = _int_at_least(1), _int_at_least(0)
 
 
+def _options(text: str) -> dict[str, int | float | bool | str]:
+    """`key=value,...` -> a dict; values become int, float or bool where they read as one."""
+    options: dict[str, int | float | bool | str] = {}
+    for item in _csv(text):
+        key, sep, value = (part.strip() for part in item.partition("="))
+        if not sep or not key or not value:
+            raise argparse.ArgumentTypeError(f"{item!r} is not key=value (e.g. pooling=max_mean)")
+        if value.lower() in ("true", "false"):
+            options[key] = value.lower() == "true"
+            continue
+        for kind in (int, float):
+            try:
+                options[key] = kind(value)
+                break
+            except ValueError:
+                pass
+        else:
+            options[key] = value
+    return options
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zoo",
@@ -95,6 +116,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--target",
         type=float,
         help="target validation accuracy: records store the epoch and second it was reached",
+    )
+    p.add_argument(
+        "--model-options",
+        type=_options,
+        metavar="K=V,...",
+        help="keyword arguments of the model builder, added to the suite's model_options "
+        "(e.g. pooling=max_mean,embedding_dropout=0.2; `zoo list models` names them)",
+    )
+    p.add_argument(
+        "--data-options",
+        type=_options,
+        metavar="K=V,...",
+        help="options of the data set, added to the suite's data_options "
+        "(e.g. sequence_length=400 for imdb)",
     )
     p.add_argument("--out", help="output folder (default: runs/<suite>-<profile>)")
     p.add_argument("--data-dir", help="folder with the data files (default: search order)")
@@ -219,6 +254,8 @@ def cmd_bench(args) -> int:
         "tune": args.tune,
         "target": args.target,
         "backend": args.backend,
+        "model_options": args.model_options,
+        "data_options": args.data_options,
     }
     trials = expand(suite, args.profile, overrides, versions=versions())
     out = Path(args.out or f"runs/{suite.name}-{args.profile}")

@@ -270,7 +270,11 @@ def expand(
         s = {**SETTINGS, **suite.defaults}
         s.update({k: v for k, v in prof.items() if k in SETTINGS})
         s.update({k: v for k, v in grid.items() if k in SETTINGS})
-        s.update({k: v for k, v in overrides.items() if k in SETTINGS})
+        for k, v in overrides.items():
+            if k in ("data_options", "model_options"):  # a flag adds to the file's table
+                s[k] = {**s[k], **v} if isinstance(s[k], dict) else v
+            elif k in SETTINGS:
+                s[k] = v
         axes = {a: overrides.get(a, grid.get(a)) for a in AXES}
         for a, values in axes.items():
             if not values or not isinstance(values, list):

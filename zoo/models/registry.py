@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import inspect
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,9 +36,17 @@ class ModelInfo:
         harness = {"input_shape", "num_classes", "vocab_size", "sequence_length", "regularizer"}
         harness.add("include_top")  # the harness trains and scores whole models
         valid = sorted(set(params) - harness)
-        for key in options:
+        hints = typing.get_type_hints(self.builder)
+        for key, value in options.items():
             if key not in valid:
                 raise unknown_key(f"model_options of {self.name}", key, valid)
+            hint = hints.get(key)
+            if typing.get_origin(hint) is typing.Literal and value not in typing.get_args(hint):
+                choices = ", ".join(map(repr, typing.get_args(hint)))
+                raise UsageError(
+                    f"model_options of {self.name}: {key} = {value!r} is not valid; "
+                    f"choose one of {choices}."
+                )
 
     def check_regularizer(self, reg: Regularization) -> None:
         """Raise `UsageError` if `reg` uses a component this model does not implement."""
