@@ -128,6 +128,12 @@ def test_dcgan_smoke_bench_has_fid_coverage_losses_and_sample_grids(tmp_path):
             ["bench", "--models", "dcgan", "--regularizers", "label_smoothing:1"],
             "label_smoothing must be a number in [0, 1)",
         ),
+        (["bench", "--model-options", "pooling"], "'pooling' is not key=value"),
+        (
+            ["bench", "--models", "bilstm", "--model-options", "pooling=avg"],
+            "pooling = 'avg' is not valid; choose one of 'last', 'max_mean'",
+        ),
+        (["bench", "--models", "lstm", "--model-options", "widht=3"], "unknown key 'widht'"),
         (["report", "/nonexistent/folder"], "has no results/ folder"),
     ],
 )

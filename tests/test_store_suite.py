@@ -183,3 +183,20 @@ def test_model_options_reach_the_builder_and_typos_are_caught(tmp_path):
     path.write_text(path.read_text().replace("width", "widht"))
     with pytest.raises(UsageError, match="unknown key 'widht' \\(did you mean 'width'\\?\\)"):
         expand(load_suite(str(path)), "p")
+
+
+def test_option_flags_add_to_the_suite_tables(tmp_path):
+    from zoo.cli import _options
+
+    assert _options("pooling=max_mean,embedding_dropout=0.2,units=32,flag=true") == {
+        "pooling": "max_mean", "embedding_dropout": 0.2, "units": 32, "flag": True,
+    }  # fmt: skip
+    path = tmp_path / "text.toml"
+    path.write_text(
+        '[profiles.p]\n[[profiles.p.grid]]\nmodels = ["lstm"]\noptimizers = ["adam"]\n'
+        'regularizers = ["none"]\ndata_options = { vocab_size = 500, sequence_length = 50 }\n'
+    )
+    overrides = {"data_options": {"sequence_length": 80}, "model_options": {"units": 8}}
+    (trial,) = expand(load_suite(str(path)), "p", overrides)
+    assert trial.data_options == {"vocab_size": 500, "sequence_length": 80}
+    assert trial.model_options == {"units": 8}

@@ -11,7 +11,7 @@ from conftest import write_imdb_archive
 import zoo
 from zoo.data import load_dataset
 from zoo.data.text import imdb, imdb_folder, read_reviews, safe_extract
-from zoo.errors import DataError
+from zoo.errors import DataError, UsageError
 from zoo.models.lstm import with_vectorizer
 
 
@@ -149,3 +149,31 @@ def test_clipnorm_is_an_optimizer_override_for_every_family():
 
     for spec in ("adam:clipnorm=1.0", "sgd:clipnorm=0.5", "rmsprop:clipnorm=2"):
         assert parse_optimizer(spec).build().clipnorm == float(spec.split("=")[1])
+
+
+def test_max_mean_pooling_ignores_padding_and_empty_reviews():
+    from zoo.models.lstm import MaxMeanPooling1D
+
+    x = np.array([[[9.0, 9.0], [1.0, -2.0], [-3.0, -4.0]], [[1.0, 1.0]] * 3], "float32")
+    mask = np.array([[False, True, True], [False, False, False]])
+    out = keras.ops.convert_to_numpy(MaxMeanPooling1D()(x, mask=mask))
+    # Row 0: the padded step (9, 9) takes no part; row 1 has no tokens: zeros, not NaN.
+    np.testing.assert_allclose(out, [[1.0, -2.0, -1.0, -3.0], [0.0, 0.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("name", ["lstm", "bilstm"])
+def test_pooled_readout_and_embedding_dropout(name):
+    model = zoo.build(name, vocab_size=100, sequence_length=10, pooling="max_mean",
+                      embedding_dropout=0.2)  # fmt: skip
+    assert _layers(model, keras.layers.SpatialDropout1D)[0].rate == pytest.approx(0.2)
+    top = _layers(model, keras.layers.LSTM)[-1]
+    assert top.return_sequences  # the pooling reads every step
+    ids = np.zeros((2, 10), "int32")
+    ids[0, -3:] = [4, 5, 6]  # one short review and one empty one
+    out = model.predict(ids, verbose=0)
+    assert out.shape == (2, 1) and np.isfinite(out).all()
+    default = zoo.build(name, vocab_size=100, sequence_length=10)
+    assert not _layers(default, keras.layers.SpatialDropout1D)
+    assert not _layers(default, keras.layers.LSTM)[-1].return_sequences  # keras-io's readout
+    with pytest.raises(UsageError, match="pooling = 'avg' is not valid; choose one of 'last'"):
+        zoo.model_info(name).check_options({"pooling": "avg"})
