@@ -121,13 +121,70 @@ OVERHEAD = {
 }  # fmt: skip
 
 
+def _load(name: str):
+    from zoo.data import load_dataset
+
+    cfg = OVERHEAD[name]
+    return load_dataset(cfg["dataset"], train_size=cfg["train_size"], val_size=cfg["val_size"],
+                        test_size=500, seed=0, **cfg.get("data_options", {}))  # fmt: skip
+
+
+def _bare_fit(name: str, ds, epochs: int, steps_per_execution: int = 1, pipeline: str = "arrays"):
+    """Samples/s of a plain `model.fit` of `name` on `ds` (steady state: epochs 2..N).
+
+    pipeline `arrays` hands numpy arrays to `fit` (Keras's adapter batches and prefetches
+    them, as the harness does); `tf.data` builds a shuffled, batched, cached and prefetched
+    `tf.data.Dataset` first.
+    """
+    from zoo.bench.runner import TASKS
+    from zoo.models import model_info
+
+    cfg, task = OVERHEAD[name], model_info(name).task
+    keras.utils.set_random_seed(0)
+    model = zoo.build(name, **ds.model_kwargs, **cfg.get("model_options", {}))
+    if task == "generation":
+        model.compile(g_optimizer=parse_optimizer("adam").build(),
+                      d_optimizer=parse_optimizer("adam").build(),
+                      steps_per_execution=steps_per_execution)  # fmt: skip
+        data, validation = (ds.x_train,), None
+    else:
+        model.compile(parse_optimizer("adam").build(), TASKS[task]["loss"],
+                      metrics=TASKS[task]["metrics"],
+                      steps_per_execution=steps_per_execution)  # fmt: skip
+        data, validation = (ds.x_train, ds.y_train), (ds.x_val, ds.y_val)
+    batch = {"batch_size": cfg["batch_size"]}
+    if pipeline == "tf.data":
+        import tensorflow as tf
+
+        def dataset(arrays, shuffle):
+            d = tf.data.Dataset.from_tensor_slices(arrays[0] if len(arrays) == 1 else arrays)
+            d = d.cache()
+            if shuffle:
+                d = d.shuffle(len(arrays[0]), seed=0)
+            return d.batch(cfg["batch_size"]).prefetch(tf.data.AUTOTUNE)
+
+        data = (dataset(data, True),)
+        validation = dataset(validation, False) if validation else None
+        batch = {"shuffle": False}  # the dataset shuffles itself
+    times = []
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.t)
+
+    model.fit(*data, validation_data=validation, epochs=epochs, verbose=0, callbacks=[Timer()],
+              **batch)  # fmt: skip
+    return len(ds.x_train) * (epochs - 1) / sum(times[1:])
+
+
 @pytest.mark.parametrize("name", list(OVERHEAD))
 def test_harness_overhead_against_bare_fit(benchmark, capsys, tmp_path, name):
     """Samples/s of `run_trial` over those of a bare `fit` of the same model and data."""
-    from zoo.bench.runner import TASKS, run_trial
+    from zoo.bench.runner import run_trial
     from zoo.bench.suite import Trial
-    from zoo.data import load_dataset
-    from zoo.models import model_info
     from zoo.specs import parse_regularizer
 
     cfg = dict(OVERHEAD[name])
@@ -135,33 +192,10 @@ def test_harness_overhead_against_bare_fit(benchmark, capsys, tmp_path, name):
     trial = Trial(model=name, optimizer=parse_optimizer("adam"),
                   regularizer=parse_regularizer("none"), seed=0, epochs=epochs, test_size=500,
                   **cfg)  # fmt: skip
-    ds = load_dataset(cfg["dataset"], train_size=cfg["train_size"], val_size=cfg["val_size"],
-                      test_size=500, seed=0, **cfg.get("data_options", {}))  # fmt: skip
-    task = model_info(name).task
+    ds = _load(name)
 
     def bare() -> float:
-        keras.utils.set_random_seed(0)
-        model = zoo.build(name, **ds.model_kwargs, **cfg.get("model_options", {}))
-        if task == "generation":
-            model.compile(g_optimizer=parse_optimizer("adam").build(),
-                          d_optimizer=parse_optimizer("adam").build())  # fmt: skip
-            data, validation = (ds.x_train,), None
-        else:
-            model.compile(parse_optimizer("adam").build(), TASKS[task]["loss"],
-                          metrics=TASKS[task]["metrics"])  # fmt: skip
-            data, validation = (ds.x_train, ds.y_train), (ds.x_val, ds.y_val)
-        times = []
-
-        class Timer(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch, logs=None):
-                self.t = time.perf_counter()
-
-            def on_epoch_end(self, epoch, logs=None):
-                times.append(time.perf_counter() - self.t)
-
-        model.fit(*data, validation_data=validation, epochs=epochs,
-                  batch_size=cfg["batch_size"], verbose=0, callbacks=[Timer()])  # fmt: skip
-        return len(ds.x_train) * (epochs - 1) / sum(times[1:])  # steady state, as the harness
+        return _bare_fit(name, ds, epochs)
 
     def harness() -> float:  # as `zoo bench` runs it: with per-epoch checkpoints
         checkpoints = tmp_path / "checkpoints"
@@ -180,3 +214,65 @@ def test_harness_overhead_against_bare_fit(benchmark, capsys, tmp_path, name):
     benchmark.extra_info["harness_over_bare_fit_samples_per_s"] = ratio
     with capsys.disabled():
         print(f"\n{name}: harness / bare fit samples/s: median {ratio:.3f} over {ratios}")
+
+
+FIT_SETTINGS = {
+    "arrays": {},  # what the harness does: numpy arrays, Keras's own adapter
+    "steps_per_execution=8": {"steps_per_execution": 8},
+    "tf.data cache+prefetch": {"pipeline": "tf.data"},
+}
+
+
+@pytest.mark.parametrize("name", list(OVERHEAD))
+def test_fit_settings(benchmark, capsys, name):
+    """Which `fit` settings help on this machine: samples/s of each over that of plain arrays.
+
+    The settings are interleaved round by round, so the ratios come from one run.
+    """
+    ds = _load(name)
+    epochs = 3
+    samples: dict[str, list[float]] = {k: [] for k in FIT_SETTINGS}
+
+    def round_():
+        for setting, kwargs in FIT_SETTINGS.items():
+            samples[setting].append(_bare_fit(name, ds, epochs, **kwargs))
+
+    _bare_fit(name, ds, 2)  # warm the data cache and the kernels
+    benchmark.pedantic(round_, rounds=3, iterations=1)
+    base = float(np.median(samples["arrays"]))
+    ratios = {k: float(np.median(v)) / base for k, v in samples.items()}
+    benchmark.extra_info["samples_per_s"] = {k: float(np.median(v)) for k, v in samples.items()}
+    benchmark.extra_info["over_arrays"] = ratios
+    with capsys.disabled():
+        shown = ", ".join(f"{k} {r:.3f}" for k, r in ratios.items())
+        print(f"\n{name}: samples/s over plain arrays ({base:.0f}/s): {shown}")
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+def test_train_step_per_backend(benchmark, capsys, backend):
+    """One training step of every family under each Keras backend (a process per backend).
+
+    The three runs' seconds per step are saved in `extra_info` and printed; which backend is
+    fastest for which model is read from them.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip(backend)
+    script = Path(__file__).with_name("backend_steps.py")
+    env = {**os.environ, "KERAS_BACKEND": backend}
+
+    def run() -> dict:
+        out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                             text=True, check=True)  # fmt: skip
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    result = benchmark.pedantic(run, rounds=1, iterations=1)
+    assert result["backend"] == backend
+    benchmark.extra_info.update(result)
+    with capsys.disabled():
+        shown = ", ".join(f"{n} {s * 1000:.1f} ms" for n, s in result["seconds_per_step"].items())
+        print(f"\n{backend}: one step at batch {result['batch_size']}: {shown}")
