@@ -164,6 +164,7 @@ def test_list_commands():
         assert f"\n{name} " in "\n" + run.stdout
     models = zoo("list", "models").stdout
     assert "cnn_vgg" in models and "bilstm" in models and "dcgan" in models
+    assert "pooling='last' ('last'|'max_mean'), embedding_dropout=0.0" in models  # options
     assert "l2+dropout+batchnorm" in zoo("list", "regularizers").stdout
     profiles = zoo("list", "profiles").stdout
     assert "smoke" in profiles and "quick" in profiles and "full" in profiles

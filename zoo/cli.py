@@ -198,6 +198,8 @@ def cmd_list(args) -> int:
         for name in list_models():
             info = model_info(name)
             print(f"{name:10s} {info.task:21s} {info.dataset:14s} {info.description}")
+            options = ", ".join(f"{k}={v}" for k, v in info.options().items())
+            print(f"{'':10s} model_options: {options or '-'}")
     elif args.what == "optimizers":
         from zoo.specs import OPTIMIZERS
 

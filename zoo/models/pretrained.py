@@ -178,7 +178,10 @@ def command(tag: str, out: str = "runs/weights") -> str:
     """The `zoo bench` command that trains `tag`'s weights."""
     args = [f"--profile {PROFILE}"]
     for key, value in RECIPES[tag].items():
-        value = ",".join(value) if isinstance(value, list) else value
+        if isinstance(value, dict):
+            value = ",".join(f"{k}={v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = ",".join(value)
         args.append(f"--{key.replace('_', '-')} {value}")
     return "zoo bench " + " ".join(args) + f" --save-weights --out {out}"
 

@@ -29,13 +29,25 @@ class ModelInfo:
     description: str
     regularizers: tuple[str, ...] = ()  # the regularizer components the builder implements
 
+    def options(self) -> dict[str, str]:
+        """The builder's own keywords (`model_options`), each with its default and, for a
+        choice, the choices: `{"pooling": "'last' ('last'|'max_mean')", ...}`."""
+        harness = {"input_shape", "num_classes", "vocab_size", "sequence_length", "regularizer"}
+        harness.add("include_top")  # the harness trains and scores whole models
+        hints = typing.get_type_hints(self.builder)
+        found = {}
+        for name, param in inspect.signature(self.builder).parameters.items():
+            if name in harness:
+                continue
+            found[name] = repr(param.default)
+            if typing.get_origin(hints.get(name)) is typing.Literal:
+                found[name] += f" ({'|'.join(map(repr, typing.get_args(hints[name])))})"
+        return found
+
     def check_options(self, options: dict) -> None:
         """Raise `UsageError` unless `options` are keywords the builder takes (besides the
         ones the harness fills in from the data set and the regularizer spec)."""
-        params = inspect.signature(self.builder).parameters
-        harness = {"input_shape", "num_classes", "vocab_size", "sequence_length", "regularizer"}
-        harness.add("include_top")  # the harness trains and scores whole models
-        valid = sorted(set(params) - harness)
+        valid = sorted(self.options())
         hints = typing.get_type_hints(self.builder)
         for key, value in options.items():
             if key not in valid:
