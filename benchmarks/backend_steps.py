@@ -15,15 +15,11 @@ import statistics
 import sys
 import time
 
-from zoo.backend import start
+import keras
+import numpy as np
 
-start()
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-
-import zoo  # noqa: E402
-from zoo.specs import parse_optimizer  # noqa: E402
+import zoo
+from zoo.specs import parse_optimizer
 
 BATCH = 128
 FAMILIES = ["cnn_small", "cnn_vgg", "lstm", "bilstm", "dcgan"]
@@ -67,6 +63,9 @@ def step_seconds(name: str, rounds: int = 7, steps: int = 3) -> float:
 
 
 if __name__ == "__main__":
+    from zoo.backend import start
+
+    start()  # quiet start-up, so that stdout is the JSON alone
     names = sys.argv[1:] or FAMILIES
     result = {"backend": keras.backend.backend(), "batch_size": BATCH,
               "seconds_per_step": {n: step_seconds(n) for n in names}}  # fmt: skip

@@ -23,36 +23,15 @@ import time
 import keras
 import numpy as np
 import pytest
+from backend_steps import BATCH, FAMILIES, batch_and_model  # benchmarks/backend_steps.py
 
 import zoo
 from zoo.specs import parse_optimizer
 
-BATCH = 128
 
-
-def _family_batch(name: str):
-    info = zoo.model_info(name)
-    rng = np.random.default_rng(0)
-    if info.dataset == "imdb":
-        kwargs = {"vocab_size": 10000, "sequence_length": 128}
-        x = rng.integers(1, 10000, (BATCH, 128)).astype("int32")
-        y = rng.integers(0, 2, (BATCH,)).astype("int32")
-    else:
-        kwargs = {"input_shape": (28, 28, 1), "num_classes": 10}
-        x = rng.random((BATCH, 28, 28, 1)).astype("float32")
-        y = rng.integers(0, 10, (BATCH,)).astype("int32")
-    model = zoo.build(name, **kwargs)
-    if info.task == "generation":
-        model.compile(g_optimizer=parse_optimizer("adam").build())
-        return model, (x,)
-    loss = "binary_crossentropy" if info.task == "binary_classification" else None
-    model.compile(parse_optimizer("adam").build(), loss or "sparse_categorical_crossentropy")
-    return model, (x, y)
-
-
-@pytest.mark.parametrize("name", ["cnn_small", "cnn_vgg", "lstm", "bilstm", "dcgan"])
+@pytest.mark.parametrize("name", FAMILIES)
 def test_train_step(benchmark, name):
-    model, batch = _family_batch(name)
+    model, batch = batch_and_model(name)
     model.train_on_batch(*batch)  # trace and build outside the timing
     benchmark.extra_info["batch_size"] = BATCH
     benchmark.pedantic(model.train_on_batch, args=batch, rounds=10, iterations=2)
