@@ -47,7 +47,8 @@ RECIPES: dict[str, dict[str, Any]] = {
     },
     "bilstm.imdb": {
         "models": ["bilstm"], "optimizers": ["adam"], "regularizers": ["dropout"],
-        "seeds": 1, "epochs": 4, "batch_size": 32, "val_size": 0,
+        "seeds": 1, "epochs": 3, "batch_size": 32, "val_size": 0,
+        "model_options": {"pooling": "max_mean", "embedding_dropout": 0.2},
     },
     "dcgan.fashion_mnist": {
         "models": ["dcgan"], "optimizers": ["adam:lr=2e-4:beta_1=0.5"],
@@ -328,7 +329,9 @@ def markdown_table(weights_dir: Path | None = None) -> str:
             shown = f"accuracy {value:.4f} on the full test split"
         mb = sum(f["bytes"] for f in c["files"].values()) / 1e6
         cfg = c["trial"]["labels"]
-        made = (f"`{cfg['optimizer']}`, `{cfg['regularizer']}`, "
+        options = c["trial"]["config"].get("model_options") or {}
+        shown_options = "".join(f"`{k}={v}`, " for k, v in options.items())
+        made = (f"`{cfg['optimizer']}`, `{cfg['regularizer']}`, {shown_options}"
                 f"{c['trial']['config']['epochs']} epochs, {c['train_time_s'] / 60:.0f} min on "
                 f"{c['hardware']}")  # fmt: skip
         rows.append(f"| `\"{tag}\"` | {c['dataset']} ({c['split']}) | {shown} | {mb:.1f} MB | "
