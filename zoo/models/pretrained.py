@@ -47,8 +47,8 @@ RECIPES: dict[str, dict[str, Any]] = {
     },
     "bilstm.imdb": {
         "models": ["bilstm"], "optimizers": ["adam"], "regularizers": ["dropout:0.5"],
-        "seeds": 1, "epochs": 3, "batch_size": 32, "val_size": 0,
-        "model_options": {"pooling": "max_mean", "embedding_dropout": 0.3},
+        "seeds": 1, "epochs": 4, "batch_size": 32, "val_size": 0,
+        "model_options": {"pooling": "max_mean", "embedding_dropout": 0.5},
     },
     "dcgan.fashion_mnist": {
         "models": ["dcgan"], "optimizers": ["adam:lr=2e-4:beta_1=0.5"],
