@@ -94,6 +94,18 @@ def test_sigkill_then_resume_gives_the_same_records_and_report(tmp_path, uninter
     assert table_lines(out / "README.md") == table_lines(uninterrupted / "README.md")
 
 
+def test_checkpoints_left_by_a_kill_after_the_record_are_dropped(tmp_path, uninterrupted):
+    # A kill between storing a record and removing its checkpoints leaves them behind.
+    out = tmp_path / "run"
+    shutil.copytree(uninterrupted, out)
+    done = records(out)[0].stem
+    (out / "checkpoints" / done / "backup").mkdir(parents=True)
+    again = zoo("bench", *CNN, "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert "4 of 4 trials already done" in again.stderr
+    assert not (out / "checkpoints").exists()
+
+
 def test_a_killed_multi_epoch_trial_resumes_from_its_last_epoch(tmp_path):
     out = tmp_path / "epochs"
     args = ["bench", *CNN, "--optimizers", "adam", "--regularizers", "none", "--epochs", "3",

@@ -91,6 +91,11 @@ def run_trials(
         # A damaged or foreign file there: stop before touching anything.
         done = {r["config_hash"] for r in store.check() if r.get("status") in DONE}
         store.remove_stale_temporaries()
+        # A process killed between storing a record and dropping its checkpoints left them.
+        for key in done:
+            shutil.rmtree(store.out / "checkpoints" / key, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (store.out / "checkpoints").rmdir()  # only if no unfinished trial's is there
     summary = RunSummary(total=len(trials))
     todo = [t for t in trials if t.config_hash not in done]
     summary.skipped = len(trials) - len(todo)
