@@ -125,8 +125,9 @@ def _bare_fit(
     them, as the harness does); `tf.data` builds a shuffled, batched, cached and prefetched
     `tf.data.Dataset` first.
     """
-    from zoo.bench.runner import TASKS
+    from zoo.bench.training import loss_and_metrics
     from zoo.models import model_info
+    from zoo.specs import parse_regularizer
 
     cfg, task = OVERHEAD[name], model_info(name).task
     keras.utils.set_random_seed(0)
@@ -137,8 +138,8 @@ def _bare_fit(
                       steps_per_execution=steps_per_execution)  # fmt: skip
         data, validation = (ds.x_train,), None
     else:
-        model.compile(parse_optimizer("adam").build(), TASKS[task]["loss"],
-                      metrics=TASKS[task]["metrics"],
+        loss, metrics = loss_and_metrics(task, parse_regularizer("none"))
+        model.compile(parse_optimizer("adam").build(), loss, metrics=metrics,
                       steps_per_execution=steps_per_execution)  # fmt: skip
         data, validation = (ds.x_train, ds.y_train), (ds.x_val, ds.y_val)
     batch = {"batch_size": cfg["batch_size"]}

@@ -17,7 +17,7 @@ from pathlib import Path
 from zoo import __version__
 from zoo.errors import UsageError, ZooError
 
-LISTABLE = ["models", "optimizers", "regularizers", "profiles", "suites", "datasets"]
+LISTABLE = ["models", "optimizers", "schedules", "regularizers", "profiles", "suites", "datasets"]
 DEFAULT_SUITE = "zoo"
 
 
@@ -79,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("list", help="list models, optimizers, regularizers, profiles, suites")
+    p = sub.add_parser(
+        "list", help="list models, optimizers, schedules, regularizers, profiles, suites"
+    )
     p.add_argument("what", nargs="?", default="models", choices=LISTABLE)
     p.add_argument("--suite", default=DEFAULT_SUITE, help="suite whose profiles to list")
     p.add_argument(
@@ -99,7 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="quick", help="smoke, quick or full (default: quick)")
     p.add_argument("--models", type=_csv, help="e.g. cnn_small,cnn_vgg")
     p.add_argument("--optimizers", type=_csv, help="e.g. adam,sgd:lr=0.05,nesterov")
-    p.add_argument("--regularizers", type=_csv, help="e.g. none,l2:1e-4,dropout+batchnorm")
+    p.add_argument(
+        "--schedules",
+        type=_csv,
+        help="learning-rate schedules, e.g. constant,cosine,warmup_cosine:warmup=0.1 "
+        "(`zoo list schedules`; default: constant)",
+    )
+    p.add_argument(
+        "--regularizers",
+        type=_csv,
+        help="e.g. none,l2:1e-4,dropout+batchnorm,augment+label_smoothing",
+    )
     p.add_argument("--seeds", type=_count, help="number of seeds (0..N-1)")
     p.add_argument("--epochs", type=_count)
     p.add_argument("--train-size", type=_count, help="training examples (default: profile's)")
@@ -201,11 +213,24 @@ def cmd_list(args) -> int:
             options = ", ".join(f"{k}={v}" for k, v in info.options().items())
             print(f"{'':10s} model_options: {options or '-'}")
     elif args.what == "optimizers":
-        from zoo.specs import OPTIMIZERS
+        from zoo.specs.optimizers import NOTES, OPTIMIZERS, muon_split
 
         for name, (cls, kwargs) in OPTIMIZERS.items():
             extra = ", ".join(f"{k}={v}" for k, v in kwargs.items())
-            print(f"{name:10s} keras.optimizers.{cls}({extra})")
+            print(f"{name:19s} keras.optimizers.{cls}({extra})")
+            if name in NOTES:
+                print(f"{'':19s} {NOTES[name]}")
+            if name == "muon":
+                from zoo.models import build, list_models
+
+                for model in list_models():
+                    print(f"{'':19s}   {model}: {muon_split(build(model))}")
+    elif args.what == "schedules":
+        from zoo.specs import SCHEDULES
+
+        for name, (params, _, description) in SCHEDULES.items():
+            spec = ":".join([name, *(f"{k}={v:g}" for k, v in params.items())])
+            print(f"{spec:34s} {description}")
     elif args.what == "regularizers":
         from zoo.models import list_models, model_info
         from zoo.specs import REGULARIZERS, parse_regularizer
@@ -247,6 +272,7 @@ def cmd_bench(args) -> int:
         "models": args.models,
         "optimizers": args.optimizers,
         "regularizers": args.regularizers,
+        "schedules": args.schedules,
         "seeds": args.seeds,
         "epochs": args.epochs,
         "train_size": args.train_size,
@@ -259,7 +285,10 @@ def cmd_bench(args) -> int:
         "model_options": args.model_options,
         "data_options": args.data_options,
     }
-    trials = expand(suite, args.profile, overrides, versions=versions())
+    notes: list[str] = []
+    trials = expand(suite, args.profile, overrides, versions=versions(), notes=notes)
+    for note in dict.fromkeys(notes):
+        print(f"note: {note}", file=sys.stderr)
     out = Path(args.out or f"runs/{suite.name}-{args.profile}")
     # Bad settings exit 2 here, before any folder is made.
     from zoo.bench.executors import make_pool

@@ -69,12 +69,15 @@ def unknown_key(where: str, key: str, valid: Iterable[str]) -> UsageError:
     )
 
 
-def unknown_name(kind: str, name: str, valid: Iterable[str]) -> UsageError:
-    """A `UsageError` for an unknown `kind` name that lists the valid names and the closest."""
+def unknown_name(
+    kind: str, name: str, valid: Iterable[str], plural: str | None = None
+) -> UsageError:
+    """A `UsageError` for an unknown `kind` name that lists the valid names and the closest;
+    `plural` spells the list's heading where `kind + "s"` reads wrongly."""
     valid = list(valid)
     hint = closest(name, valid)
     msg = f"unknown {kind} {name!r}."
     if hint:
         msg += f" Did you mean {hint!r}?"
-    msg += f" Valid {kind}s: {', '.join(valid)}."
+    msg += f" Valid {plural or kind + 's'}: {', '.join(valid)}."
     return UsageError(msg)

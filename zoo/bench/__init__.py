@@ -93,9 +93,7 @@ def run_trials(
         store.remove_stale_temporaries()
         # A process killed between storing a record and dropping its checkpoints left them.
         for key in done:
-            shutil.rmtree(store.out / "checkpoints" / key, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            (store.out / "checkpoints").rmdir()  # only if no unfinished trial's is there
+            _drop_checkpoints(_checkpoints(store.out, key))
     summary = RunSummary(total=len(trials))
     todo = [t for t in trials if t.config_hash not in done]
     summary.skipped = len(trials) - len(todo)
@@ -151,6 +149,18 @@ def _by_backend(trials: list[Trial]) -> dict[str, list[Trial]]:
     return {b: ts for b, ts in groups.items() if ts}
 
 
+def _checkpoints(out: Path, key: str) -> Path:
+    """A trial's checkpoint folder: `<out>/checkpoints/<hash>`."""
+    return out / "checkpoints" / key
+
+
+def _drop_checkpoints(folder: Path) -> None:
+    """Remove a trial's checkpoint folder, and `checkpoints/` if no other trial's is there."""
+    shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        folder.parent.rmdir()
+
+
 @dataclass
 class _Run:
     """The bookkeeping of `run_trials`: claims, records, checkpoints, progress lines."""
@@ -185,15 +195,12 @@ class _Run:
         return True
 
     def checkpoints(self, trial: Trial) -> Path:
-        return self.store.out / "checkpoints" / trial.config_hash
+        return _checkpoints(self.store.out, trial.config_hash)
 
     def finish(self, trial: Trial, record: dict) -> None:
         """Store a finished trial's record, drop its checkpoints, report it."""
         self.store.write(record)
-        checkpoints = self.checkpoints(trial)
-        shutil.rmtree(checkpoints, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            checkpoints.parent.rmdir()  # only if no other trial's is there
+        _drop_checkpoints(self.checkpoints(trial))
         if record.get("resumed_from_epoch"):
             self.write(
                 f"  {trial.label}: resumed from its checkpoint after epoch "

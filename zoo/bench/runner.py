@@ -5,9 +5,10 @@ The hot path is plain `model.fit` on in-memory arrays. Every callback works at e
 `BackupAndRestore` and `CSVLogger`), so there is no per-batch Python overhead. With a
 checkpoint folder a killed trial resumes from its last finished epoch: weights and optimizer
 state come back from the backup, and the history of the epochs before the kill from the CSV.
-What differs between tasks (loss, metrics, how a trained model is scored) is in `TASKS`;
-a model's task comes from the registry. GANs (`generation`) fit on images alone and are scored
-by `zoo.metrics.gan` (FID, class coverage, a sample grid stored beside the record).
+How a task trains (loss, metrics, schedules, augmentation, divergence) is in
+`zoo.bench.training`; a model's task comes from the registry. GANs (`generation`) fit on
+images alone and are scored by `zoo.metrics.gan` (FID, class coverage, a sample grid stored
+beside the record).
 """
 
 from __future__ import annotations
@@ -28,9 +29,21 @@ import numpy as np
 from zoo.bench.provenance import environment
 from zoo.bench.store import SCHEMA
 from zoo.bench.suite import Trial
+from zoo.bench.training import (
+    AveragedWeightsForEvaluation,
+    EpochMonitor,
+    build_optimizer,
+    chance_losses,
+    loss_and_metrics,
+    steps_per_epoch,
+    targets,
+    to_averaged_weights,
+    training_input,
+)
 from zoo.data import load_dataset
 from zoo.errors import ZooError
 from zoo.models import model_info
+from zoo.specs import parse_schedule
 
 keras.config.disable_interactive_logging()
 if keras.backend.backend() == "tensorflow":  # silence tf.function retracing chatter
@@ -38,37 +51,7 @@ if keras.backend.backend() == "tensorflow":  # silence tf.function retracing cha
 
     tf.get_logger().setLevel("ERROR")
 
-# How the harness compiles each supervised task a model can declare at registration.
-TASKS: dict[str, dict[str, Any]] = {
-    "classification": {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]},
-    "binary_classification": {"loss": "binary_crossentropy", "metrics": ["accuracy"]},
-}
 GENERATION = "generation"  # GANs: `compile(g_optimizer, d_optimizer)`, scored by FID
-
-
-class EpochMonitor(keras.callbacks.Callback):
-    """Times each epoch, stops training when a loss is NaN or infinite, reports progress."""
-
-    def __init__(self, on_epoch: Callable[[int, dict], None] | None = None) -> None:
-        super().__init__()
-        self.on_epoch = on_epoch
-        self.epoch_times: list[float] = []
-        self.diverged_epoch: int | None = None
-        self._start = 0.0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.epoch_times.append(time.perf_counter() - self._start)
-        if logs is not None:  # shared with the callbacks after this one (History, CSVLogger)
-            logs["epoch_time_s"] = self.epoch_times[-1]
-        losses = [v for k, v in (logs or {}).items() if k.endswith("loss")]
-        if any(not math.isfinite(float(v)) for v in losses):
-            self.diverged_epoch = epoch + 1
-            self.model.stop_training = True
-        if self.on_epoch:
-            self.on_epoch(epoch + 1, logs or {})
 
 
 def _now() -> str:
@@ -101,7 +84,11 @@ def run_trial(
         "schema": SCHEMA,
         "config_hash": trial.config_hash,
         "config": trial.config(),
-        "labels": {"optimizer": trial.optimizer_label, "regularizer": trial.regularizer.label},
+        "labels": {
+            "optimizer": trial.optimizer_label,
+            "schedule": trial.schedule_label,
+            "regularizer": trial.regularizer.label,
+        },
         "task": model_info(trial.model).task,
         "started_at": _now(),
         "env": environment(),
@@ -195,25 +182,26 @@ def _train(
     # slower on CPU); JAX always compiles its step (un-jitted JAX runs op by op, ~10x slower).
     jit = trial.jit_compile or keras.backend.backend() == "jax"
     model = info.builder(**ds.model_kwargs, **trial.model_options, regularizer=trial.regularizer)
+    reg, schedule = trial.regularizer, trial.schedule or parse_schedule(None)
+    total_steps = trial.epochs * steps_per_epoch(len(ds.x_train), trial.batch_size)
     if gan:
-        model.compile(
-            g_optimizer=trial.optimizer.build(),
-            d_optimizer=(trial.d_optimizer or trial.optimizer).build(),
-            jit_compile=jit,
-        )
-        data, validation = (ds.x_train,), None
+        optimizers = [
+            build_optimizer(trial.optimizer, schedule, total_steps),
+            build_optimizer(trial.d_optimizer or trial.optimizer, schedule, total_steps),
+        ]
+        model.compile(g_optimizer=optimizers[0], d_optimizer=optimizers[1], jit_compile=jit)
+        train, validation = {"x": ds.x_train, "batch_size": trial.batch_size}, None
     else:
-        task = TASKS[info.task]
-        model.compile(
-            optimizer=trial.optimizer.build(),
-            loss=task["loss"],
-            metrics=task["metrics"],
-            jit_compile=jit,
+        optimizers = [build_optimizer(trial.optimizer, schedule, total_steps)]
+        loss, metrics = loss_and_metrics(info.task, reg)
+        model.compile(optimizer=optimizers[0], loss=loss, metrics=metrics, jit_compile=jit)
+        y_train, y_val = (
+            targets(y, info.task, reg, ds.num_classes) for y in (ds.y_train, ds.y_val)
         )
-        data = (ds.x_train, ds.y_train)
-        validation = (ds.x_val, ds.y_val) if len(ds.x_val) else None
-    monitor = EpochMonitor(on_epoch)
-    callbacks: list[keras.callbacks.Callback] = [monitor]
+        train = training_input(ds.x_train, y_train, reg, trial.batch_size, trial.seed)
+        validation = (ds.x_val, y_val) if len(ds.x_val) else None
+    monitor = EpochMonitor(on_epoch, chance_losses(info.task, ds.num_classes))
+    callbacks: list[keras.callbacks.Callback] = [monitor, AveragedWeightsForEvaluation(optimizers)]
     if checkpoint_dir is not None:
         checkpoint_dir = Path(checkpoint_dir)
         checkpoint_dir.mkdir(parents=True, exist_ok=True)
@@ -225,14 +213,11 @@ def _train(
         ]
     t_fit = time.perf_counter()
     history = model.fit(
-        *data,
-        validation_data=validation,
-        epochs=trial.epochs,
-        batch_size=trial.batch_size,
-        callbacks=callbacks,
-        verbose=0,
+        **train, validation_data=validation, epochs=trial.epochs, callbacks=callbacks, verbose=0
     )
     fit_time = time.perf_counter() - t_fit
+    for optimizer in optimizers:  # Schedule-Free AdamW: evaluate and keep its averaged weights
+        to_averaged_weights(optimizer)
     csv_log = checkpoint_dir / "history.csv" if checkpoint_dir is not None else None
     if csv_log is not None and csv_log.is_file():
         hist = _read_history(csv_log)  # every epoch, those before a resume included
@@ -258,14 +243,19 @@ def _train(
     if trial.target is not None:
         out["target"] = time_to_target(hist, trial.target)
     if monitor.diverged_epoch is not None:
-        out.update(status="diverged", diverged_epoch=monitor.diverged_epoch)
+        out.update(
+            status="diverged",
+            diverged_epoch=monitor.diverged_epoch,
+            diverged_because=monitor.diverged_why,
+        )
         return out
     t_eval = time.perf_counter()
     if gan:
         out.update(_score_generator(model, ds, trial))
     else:
+        y_test = targets(ds.y_test, info.task, reg, ds.num_classes)
         scores = model.evaluate(
-            ds.x_test, ds.y_test, batch_size=max(trial.batch_size, 256), verbose=0, return_dict=True
+            ds.x_test, y_test, batch_size=max(trial.batch_size, 256), verbose=0, return_dict=True
         )
         out["test"] = {k: float(v) for k, v in scores.items()}
         if not all(np.isfinite(v) for v in out["test"].values()):

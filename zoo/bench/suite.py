@@ -13,6 +13,7 @@ A suite file lives in `benchmarks/suites/<name>.toml`:
     models = ["cnn_small"]
     optimizers = ["adam", "sgd"]
     regularizers = ["none", "l2"]
+    schedules = ["constant", "cosine"]   # optional; default: constant
     epochs = 4                 # a grid may override any setting
     target = 0.8               # classifiers: time-to-target validation accuracy
     tune = "lr:3"              # tune each optimizer's learning rate (zoo.bench.tune)
@@ -33,7 +34,15 @@ from typing import Any
 
 from zoo.errors import UsageError, unknown_key, unknown_name
 from zoo.models import model_info
-from zoo.specs import OptimizerSpec, Regularization, parse_optimizer_pair, parse_regularizer
+from zoo.specs import (
+    OptimizerSpec,
+    Regularization,
+    ScheduleSpec,
+    parse_optimizer_pair,
+    parse_regularizer,
+    parse_schedule,
+)
+from zoo.specs.optimizers import SCHEDULE_FREE
 
 SETTINGS: dict[str, Any] = {
     "seeds": 1,
@@ -51,9 +60,10 @@ SETTINGS: dict[str, Any] = {
     "backend": None,  # Keras backend(s): "jax" or ["tensorflow", "torch"]; None: this process's
 }
 AXES = ("models", "optimizers", "regularizers")
+OPTIONAL_AXES = {"schedules": ["constant"]}  # axes a grid may leave out, with their default
 SUITE_KEYS = {"description", "defaults", "profiles"}
 PROFILE_KEYS = set(SETTINGS) | {"description", "grid"}
-GRID_KEYS = set(SETTINGS) | set(AXES)
+GRID_KEYS = set(SETTINGS) | set(AXES) | set(OPTIONAL_AXES)
 
 
 def suites_dirs() -> list[Path]:
@@ -97,14 +107,22 @@ class Trial:
     model_options: dict[str, Any] = field(default_factory=dict, hash=False)
     target: float | None = None  # target validation accuracy (time-to-target)
     tune: str | None = field(default=None, compare=False)  # tuning budget; not a trial property
+    schedule: ScheduleSpec | None = None  # the learning-rate schedule; None: constant
+
+    def __post_init__(self) -> None:
+        if self.schedule is not None and self.schedule.constant:
+            object.__setattr__(self, "schedule", None)  # one spelling of "no schedule"
 
     def config(self) -> dict[str, Any]:
         """The JSON-able config; its hash identifies the trial's record.
 
-        Fields added after the first release (the GAN fields, `model_options`) appear only
-        when set, so the hashes of earlier trials, and their stored results, stay valid.
+        Fields added after the first release (the GAN fields, `model_options`, a schedule)
+        appear only when set, so the hashes of earlier trials, and their stored results, stay
+        valid.
         """
         extra: dict[str, Any] = {}
+        if self.schedule is not None:
+            extra["schedule"] = self.schedule.to_config()
         if self.d_optimizer is not None:
             extra["d_optimizer"] = self.d_optimizer.to_config()
         if self.fid_samples is not None:
@@ -147,8 +165,15 @@ class Trial:
         return f"{self.optimizer.label}/{self.d_optimizer.label}"
 
     @property
+    def schedule_label(self) -> str:
+        return self.schedule.label if self.schedule is not None else "constant"
+
+    @property
     def label(self) -> str:
-        return f"{self.model} {self.optimizer_label} {self.regularizer.label} seed={self.seed}"
+        sched = f" {self.schedule.label}" if self.schedule is not None else ""
+        return (
+            f"{self.model} {self.optimizer_label}{sched} {self.regularizer.label} seed={self.seed}"
+        )
 
 
 @dataclass
@@ -253,15 +278,49 @@ def _versions_for(backend: str | None, versions: dict[str, str] | None) -> dict[
     return backend_versions(backend)
 
 
+def _schedule_pairs(optimizers, schedules, notes: list[str] | None):
+    """(optimizer pair, schedule) combinations of a grid. A schedule-free optimizer takes
+    only `constant`: its other pairs are left out (and said so in `notes`); one left with
+    none at all is a usage error."""
+    pairs = []
+    for g, d in optimizers:
+        free = g.name in SCHEDULE_FREE or (d is not None and d.name in SCHEDULE_FREE)
+        kept = [s for s in schedules if s.constant or not free]
+        if free and not kept:
+            raise UsageError(
+                f"{g.label}: schedule_free_adamw takes no learning-rate schedule (its iterate "
+                "averaging replaces one; Defazio et al. 2024), and this grid gives it only "
+                f"{', '.join(s.label for s in schedules)}. Add 'constant' to the schedules, "
+                "or run it in a grid of its own."
+            )
+        if free and len(kept) < len(schedules) and notes is not None:
+            dropped = ", ".join(s.label for s in schedules if s not in kept)
+            notes.append(
+                f"{g.label} runs with the constant schedule only (left out: {dropped}): "
+                "schedule-free optimizers take no schedule."
+            )
+        pairs += [((g, d), s) for s in kept]
+    return pairs
+
+
 def expand(
     suite: Suite,
     profile: str,
     overrides: dict[str, Any] | None = None,
     versions: dict[str, str] | None = None,
+    notes: list[str] | None = None,
 ) -> list[Trial]:
-    """The trials of `profile`, with `overrides` (CLI flags) replacing the file's values."""
+    """The trials of `profile`, with `overrides` (CLI flags) replacing the file's values.
+
+    `notes`, if given, collects what the expansion left out and why (for the user to see).
+    """
     if profile not in suite.profiles:
-        raise unknown_name(f"profile of suite {suite.name!r}", profile, suite.profiles)
+        raise unknown_name(
+            f"profile of suite {suite.name!r}",
+            profile,
+            suite.profiles,
+            plural=f"profiles of suite {suite.name!r}",
+        )
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     prof = suite.profiles[profile]
     grids = _select_models(prof, overrides.pop("models", None))
@@ -276,6 +335,8 @@ def expand(
             elif k in SETTINGS:
                 s[k] = v
         axes = {a: overrides.get(a, grid.get(a)) for a in AXES}
+        for a, default in OPTIONAL_AXES.items():
+            axes[a] = overrides.get(a, grid.get(a, default))
         for a, values in axes.items():
             if not values or not isinstance(values, list):
                 raise UsageError(f"profile {profile!r}: a grid needs a non-empty list {a} = [...].")
@@ -305,6 +366,8 @@ def expand(
         infos = [model_info(m) for m in axes["models"]]
         optimizers = [parse_optimizer_pair(o) for o in axes["optimizers"]]
         regularizers = [parse_regularizer(r) for r in axes["regularizers"]]
+        schedules = list(dict.fromkeys(parse_schedule(x) for x in axes["schedules"]))
+        pairs = _schedule_pairs(optimizers, schedules, notes)
         for info in infos:
             gan = info.task == "generation"
             if gan and target is not None:
@@ -323,8 +386,8 @@ def expand(
                         f"optimizer pair {g.label}/{d.label}: a generator/discriminator pair "
                         f"applies only to GANs, and {info.name} is not one."
                     )
-        combos = itertools.product(runtimes, infos, optimizers, regularizers, seeds)
-        for runtime, info, (opt, d_opt), reg, seed in combos:
+        combos = itertools.product(runtimes, infos, pairs, regularizers, seeds)
+        for runtime, info, ((opt, d_opt), schedule), reg, seed in combos:
             t = Trial(
                 model=info.name,
                 dataset=info.dataset,
@@ -344,6 +407,7 @@ def expand(
                 model_options=dict(s["model_options"]),
                 target=float(target) if target is not None else None,
                 tune=s["tune"] if s["tune"] != "off" else None,
+                schedule=schedule,
             )
             trials.setdefault(t.config_hash, t)
     return list(trials.values())

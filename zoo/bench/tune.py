@@ -26,6 +26,7 @@ from zoo.bench.store import Store, atomic_write
 from zoo.bench.suite import Trial
 from zoo.errors import UsageError
 from zoo.specs import OptimizerSpec
+from zoo.specs.schedules import row_label
 
 FACTOR = math.sqrt(10)
 TUNING_FILE = "tuning.json"
@@ -159,7 +160,7 @@ def _cell_json(cell: dict[str, Any]) -> dict[str, Any]:
     t: Trial = cell["trial"]
     out: dict[str, Any] = {
         "model": t.model,
-        "optimizer": t.optimizer_label,
+        "optimizer": row_label(t.optimizer_label, t.schedule_label),
         "regularizer": t.regularizer.label,
         "default_lr": cell["default_lr"],
         "default_hashes": [with_lr(t, cell["default_lr"], s).config_hash for s in cell["seeds"]],

@@ -80,6 +80,18 @@ TASKS = ("classification", "binary_classification", "generation")
 BASIC_REGULARIZERS = ("l1", "l2", "dropout", "batchnorm")
 
 
+def harness_regularizers(task: str, dataset: str) -> tuple[str, ...]:
+    """The components the harness applies around any builder of `task` on `dataset`: label
+    smoothing in a classifier's loss, and augmentation of an image classifier's batches."""
+    from zoo.data import DATASETS
+    from zoo.specs.regularizers import AUGMENTATIONS
+
+    if task not in ("classification", "binary_classification"):
+        return ()
+    image = dataset in DATASETS and DATASETS[dataset].kind == "image"
+    return ("label_smoothing", *(AUGMENTATIONS if image and task == "classification" else ()))
+
+
 def register(
     *,
     family: str,
@@ -90,7 +102,9 @@ def register(
     """Decorator that registers a builder under its function name.
 
     `task` tells the harness how to train and score it (`TASKS`); `regularizers` lists the
-    components of `zoo.specs.regularizers` the builder implements.
+    components of `zoo.specs.regularizers` the builder implements. A classifier also takes
+    the ones the harness applies (`harness_regularizers`: label smoothing, and augmentation
+    for images).
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; one of {TASKS}")
@@ -104,8 +118,9 @@ def register(
             task=task,
             dataset=dataset,
             description=doc[0] if doc else "",
-            regularizers=tuple(regularizers),
-        )
+            regularizers=tuple(dict.fromkeys((*regularizers,
+                                              *harness_regularizers(task, dataset)))),
+        )  # fmt: skip
         return fn
 
     return wrap

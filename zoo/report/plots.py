@@ -15,6 +15,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from zoo.report.tables import headline, optimizer_order, regularizer_order  # noqa: E402
+from zoo.specs.schedules import row_label  # noqa: E402
+
+
+def _row(record: dict) -> str:
+    """A record's table row: its optimizer, with its schedule where it has one."""
+    return row_label(record["labels"]["optimizer"], record["labels"].get("schedule"))
 
 
 def _colors(labels: list[str]) -> dict[str, Any]:
@@ -56,7 +62,7 @@ def learning_curves(records: list[dict], model: str, path: Path) -> Path:
     recs = [r for r in records if r["config"]["model"] == model and r.get("history")]
     metric = "val_accuracy" if any(r["history"].get("val_accuracy") for r in recs) else "accuracy"
     regs = regularizer_order(r["labels"]["regularizer"] for r in recs)
-    opts = optimizer_order(r["labels"]["optimizer"] for r in recs)
+    opts = optimizer_order(_row(r) for r in recs)
     colors = _colors(opts)
     fig, axes = _panels(len(regs), sharey=True)
     for ax, reg in zip(axes.flat, regs, strict=False):
@@ -64,7 +70,7 @@ def learning_curves(records: list[dict], model: str, path: Path) -> Path:
             curves = [
                 r["history"].get(metric, [])
                 for r in recs
-                if r["labels"]["regularizer"] == reg and r["labels"]["optimizer"] == opt
+                if r["labels"]["regularizer"] == reg and _row(r) == opt
             ]
             curves = [c for c in curves if c]
             if not curves:
@@ -187,15 +193,13 @@ def gan_losses(records: list[dict], model: str, path: Path) -> Path:
     panel per regularizer, one colour per optimizer."""
     recs = [r for r in records if r["config"]["model"] == model and r.get("history")]
     regs = regularizer_order(r["labels"]["regularizer"] for r in recs)
-    opts = optimizer_order(r["labels"]["optimizer"] for r in recs)
+    opts = optimizer_order(_row(r) for r in recs)
     colors = _colors(opts)
     fig, axes = _panels(len(regs))
     for ax, reg in zip(axes.flat, regs, strict=False):
         for opt in opts:
             mine = [
-                r["history"]
-                for r in recs
-                if r["labels"]["regularizer"] == reg and r["labels"]["optimizer"] == opt
+                r["history"] for r in recs if r["labels"]["regularizer"] == reg and _row(r) == opt
             ]
             for key, style in (("g_loss", "-"), ("d_loss", "--")):
                 curves = [h[key] for h in mine if h.get(key)]

@@ -9,8 +9,11 @@ import numpy as np
 import pandas as pd
 
 from zoo.report.stats import ci95, lead_is_real
-from zoo.specs import OPTIMIZERS, REGULARIZERS
+from zoo.specs import OPTIMIZERS, REGULARIZERS, SCHEDULES
+from zoo.specs.schedules import row_label, split_row_label
 
+# A table's row is an optimizer, or an optimizer under a schedule (`adam @ cosine`) where a
+# trial has one: the schedule is a dimension of the tables wherever a suite varies it.
 KEYS = ["model", "dataset", "optimizer", "regularizer"]
 
 
@@ -54,7 +57,8 @@ def results_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
                 "task": r.get("task", "classification"),
                 "model": c["model"],
                 "dataset": c["dataset"],
-                "optimizer": r["labels"]["optimizer"],
+                "optimizer": row_label(r["labels"]["optimizer"], r["labels"].get("schedule")),
+                "schedule": r["labels"].get("schedule", "constant"),
                 "regularizer": r["labels"]["regularizer"],
                 "seed": c["seed"],
                 "status": r["status"],
@@ -110,7 +114,13 @@ def _order(label: str, names: list[str]) -> tuple[int, str]:
 
 
 def optimizer_order(labels) -> list[str]:
-    return sorted(set(labels), key=lambda s: _order(s, list(OPTIMIZERS)))
+    """Row labels in the canonical optimizer order, each optimizer's schedules in theirs."""
+
+    def key(label: str):
+        optimizer, schedule = split_row_label(label)
+        return (_order(optimizer, list(OPTIMIZERS)), _order(schedule, list(SCHEDULES)))
+
+    return sorted(set(labels), key=key)
 
 
 def regularizer_order(labels) -> list[str]:

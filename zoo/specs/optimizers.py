@@ -10,15 +10,21 @@ Overrides are any keyword of the Keras optimizer class (`beta_1`, `clipnorm`, `w
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from zoo.errors import UsageError, unknown_name
 from zoo.specs.parse import fmt_value, parse_value, split_spec
 
-# name -> (keras.optimizers class name, default keyword arguments). The learning rates follow
-# the optimizers' papers or common practice where Keras's default is known to be poor
-# (Adadelta 1.0 as in Zeiler 2012, Adagrad 0.01, Adamax 0.002, Lion 1e-4 = Adam's / 10).
+# name -> (keras.optimizers class name, default keyword arguments). Every class Keras ships is
+# here (momentum and nesterov are SGD settings). The learning rates follow the optimizers'
+# papers or common practice where Keras's default is known to be poor (Adadelta 1.0 as in
+# Zeiler 2012, Adagrad 0.01, Adamax 0.002, Lion 1e-4 = Adam's / 10; Adafactor 0.01, the
+# relative step of Shazeer & Stern 2018, min(1e-2, 1/sqrt(t)); FTRL 0.01 as Adagrad, which
+# FTRL-Proximal without L1/L2 reduces to (McMahan 2011)); the others are Keras's defaults
+# (Lamb 1e-3; Muon 1e-3, which its Moonlight update scaling makes AdamW-compatible, Liu et al.
+# 2025; Schedule-Free AdamW 2.5e-3, as in Defazio et al. 2024's reference code).
 OPTIMIZERS: dict[str, tuple[str, dict[str, Any]]] = {
     "sgd": ("SGD", {"learning_rate": 0.01}),
     "momentum": ("SGD", {"learning_rate": 0.01, "momentum": 0.9}),
@@ -31,13 +37,30 @@ OPTIMIZERS: dict[str, tuple[str, dict[str, Any]]] = {
     "nadam": ("Nadam", {"learning_rate": 0.001}),
     "adamax": ("Adamax", {"learning_rate": 0.002}),
     "lion": ("Lion", {"learning_rate": 0.0001}),
+    "lamb": ("Lamb", {"learning_rate": 0.001}),
+    "adafactor": ("Adafactor", {"learning_rate": 0.01}),
+    "ftrl": ("Ftrl", {"learning_rate": 0.01}),
+    "muon": ("Muon", {"learning_rate": 0.001}),
+    "schedule_free_adamw": ("ScheduleFreeAdamW", {"learning_rate": 0.0025}),
 }
+# What `zoo list optimizers` adds under a name.
+NOTES = {
+    "muon": "Newton-Schulz-orthogonalized momentum on 2-D kernels (dense, LSTM); conv "
+    "kernels, embeddings, biases and normalization go to its AdamW branch",
+    "schedule_free_adamw": "takes no schedule (a grid's decaying ones are left out for it); "
+    "validated, tested and saved at its averaged weights x, as its authors prescribe",
+    "adafactor": "factored second moments; steps relative to each weight's RMS",
+    "ftrl": "FTRL-Proximal, made for sparse linear models; here without L1/L2",
+}
+SCHEDULE_FREE = {"schedule_free_adamw"}  # optimizers that take no learning-rate schedule
+
 
 ALIASES = {"lr": "learning_rate", "wd": "weight_decay"}
 SHORT = {v: k for k, v in ALIASES.items()}
 # Keywords that must be > 0, and those that must lie in [0, 1).
 POSITIVE = {"learning_rate", "clipnorm", "clipvalue", "global_clipnorm", "epsilon"}
-UNIT_INTERVAL = {"momentum", "beta_1", "beta_2", "rho", "weight_decay"}
+UNIT_INTERVAL = {"momentum", "beta_1", "beta_2", "rho", "weight_decay", "adam_beta_1",
+                 "adam_beta_2", "adam_weight_decay"}  # fmt: skip
 
 
 def _keras_class(class_name: str) -> type:
@@ -48,7 +71,9 @@ def _keras_class(class_name: str) -> type:
 
 def _valid_keywords(class_name: str) -> list[str]:
     params = inspect.signature(_keras_class(class_name).__init__).parameters
-    skip = {"self", "name", "kwargs", "loss_scale_factor"}
+    # Not settable from a spec: names, lists (Muon's exclude_layers), and the knobs of
+    # mixed precision and EMA bookkeeping that change no optimizer's update.
+    skip = {"self", "name", "kwargs", "loss_scale_factor", "exclude_layers"}
     return sorted(p for p in params if p not in skip)
 
 
@@ -83,9 +108,13 @@ class OptimizerSpec:
     def to_config(self) -> dict[str, Any]:
         return {"name": self.name, "keras_class": self.keras_class, "kwargs": dict(self.kwargs)}
 
-    def build(self):
-        """A fresh `keras.optimizers.Optimizer` instance."""
-        return _keras_class(self.keras_class)(**self.kwargs)
+    def build(self, learning_rate=None):
+        """A fresh `keras.optimizers.Optimizer` instance; `learning_rate` (a float or a
+        `keras.optimizers.schedules.LearningRateSchedule`) replaces the spec's rate."""
+        kwargs = dict(self.kwargs)
+        if learning_rate is not None:
+            kwargs["learning_rate"] = learning_rate
+        return _keras_class(self.keras_class)(**kwargs)
 
 
 def parse_optimizer_pair(spec: str) -> tuple[OptimizerSpec, OptimizerSpec | None]:
@@ -126,7 +155,9 @@ def parse_optimizer(spec: str | OptimizerSpec) -> OptimizerSpec:
     for typed, text in keywords.items():
         key = ALIASES.get(typed, typed)
         if key not in valid:
-            raise unknown_name(f"keyword for {name}", typed, ["lr", *valid])
+            raise unknown_name(
+                f"keyword for {name}", typed, ["lr", *valid], plural=f"keywords for {name}"
+            )
         value = parse_value(text, spec=spec, key=typed)
         if key in POSITIVE and (isinstance(value, bool) or value <= 0):
             raise UsageError(f"{spec!r}: {key} must be a positive number, got {text}.")
@@ -134,3 +165,23 @@ def parse_optimizer(spec: str | OptimizerSpec) -> OptimizerSpec:
             raise UsageError(f"{spec!r}: {key} must be in [0, 1), got {text}.")
         kwargs[key] = float(value) if key in POSITIVE | UNIT_INTERVAL else value
     return OptimizerSpec(name=name, kwargs=kwargs)
+
+
+def muon_split(model) -> str:
+    """What Keras's Muon does with `model`'s weights: which it orthogonalizes (2-D kernels,
+    embeddings aside) and what share of the parameters that is; AdamW takes the rest."""
+    import keras
+    import numpy as np
+
+    rule = keras.optimizers.Muon()
+    weights = model.trainable_variables
+    muon = [v for v in weights if not rule._should_use_adamw(v)]
+    total = sum(int(np.prod(v.shape)) for v in weights)
+    share = sum(int(np.prod(v.shape)) for v in muon) / total if total else 0.0
+    kinds = [re.sub(r"_\d+$", "", v.path.rsplit("/", 1)[0].split("/")[-1]) for v in muon]
+    shown = ", ".join(f"{k} kernels" for k in dict.fromkeys(kinds))
+    return (
+        f"Muon on {len(muon)} of {len(weights)} weight tensors, {share:.0%} of the parameters"
+        + (f" ({shown})" if muon else "")
+        + "; AdamW on the rest"
+    )

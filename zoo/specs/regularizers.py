@@ -1,14 +1,20 @@
-"""Named regularizers, combinable with `+`: weight penalties, dropout and batch normalization.
+"""Named regularizers, combinable with `+`: weight penalties, dropout, batch normalization,
+label smoothing and data augmentation.
 
     none, l1, l2, l1l2, dropout, batchnorm, dropout+batchnorm, l2+dropout+batchnorm
-    spectral_norm, label_smoothing          (GANs: see `zoo.models.dcgan`)
+    label_smoothing                         (classifiers: the loss; GANs: D's real targets)
+    augment, random_erasing, mixup, cutmix  (image classifiers: training batches only)
+    spectral_norm                           (GANs: see `zoo.models.dcgan`)
 
 A component may carry its strength: `l2:1e-4`, `dropout:0.3`, `l1l2:l1=1e-5:l2=1e-4`,
-`label_smoothing:0.1`. A spec resolves to a `Regularization`, which model builders read:
-`kernel_regularizer()` for the weight penalty (`keras.regularizers.L1L2`), `dropout` for the
-rate, `batchnorm` and `spectral_norm` as flags, `label_smoothing` for the real-label target
-1 - s. Which components a model supports is declared when it is registered
-(`zoo.models.registry`); asking a model for one it lacks is a usage error.
+`label_smoothing:0.1`, `augment:0.1` (the translation, a fraction of the image size; with a
+horizontal flip), `random_erasing:0.5` (the share of images that get a box erased),
+`mixup:0.2` and `cutmix:1.0` (the Beta distribution's alpha). A spec resolves to a
+`Regularization`, which model builders and the harness read: `kernel_regularizer()` for the
+weight penalty (`keras.regularizers.L1L2`), `dropout` for the rate, `batchnorm` and
+`spectral_norm` as flags, `label_smoothing` for the loss, and the augmentation strengths for
+the training input (`zoo.bench.training`). Which components a model supports is declared when
+it is registered (`zoo.models.registry`); asking a model for one it lacks is a usage error.
 """
 
 from __future__ import annotations
@@ -31,16 +37,35 @@ REGULARIZERS = [
     "spectral_norm",
     "label_smoothing",
     "spectral_norm+label_smoothing",
+    "augment",
+    "random_erasing",
+    "mixup",
+    "cutmix",
+    "augment+label_smoothing",
+    "augment+random_erasing+label_smoothing",
 ]
 
-DEFAULTS = {"l1": 1e-5, "l2": 1e-4, "dropout": 0.3, "label_smoothing": 0.1}
+DEFAULTS = {
+    "l1": 1e-5, "l2": 1e-4, "dropout": 0.3, "label_smoothing": 0.1,
+    "augment": 0.1,  # translation up to 10% of the side (~3 pixels at 28x28), and a flip
+    "random_erasing": 0.5,  # Zhong et al. 2017's probability
+    "mixup": 0.2,  # Zhang et al. 2018's alpha for ImageNet
+    "cutmix": 1.0,  # Yun et al. 2019's alpha
+}  # fmt: skip
+# Each valued component's valid range, from 0 (off): (0, upper bound, bound included).
+RANGES = {"l1": (0, None, False), "l2": (0, None, False), "dropout": (0, 1, False),
+          "label_smoothing": (0, 1, False), "augment": (0, 1, False),
+          "random_erasing": (0, 1, True), "mixup": (0, None, False),
+          "cutmix": (0, None, False)}  # fmt: skip
+AUGMENTATIONS = ("augment", "random_erasing", "mixup", "cutmix")  # act on training batches
 COMPONENTS = [
-    "none", "l1", "l2", "l1l2", "dropout", "batchnorm", "spectral_norm", "label_smoothing"
+    "none", "l1", "l2", "l1l2", "dropout", "batchnorm", "spectral_norm", "label_smoothing",
+    *AUGMENTATIONS,
 ]  # fmt: skip
 FLAGS = ("batchnorm", "spectral_norm")  # components that take no value
 # Fields added after the first records were stored: left out of `to_config` while unset, so
 # the config hashes (and the stored results) of every earlier trial stay valid.
-_LATER_FIELDS = ("spectral_norm", "label_smoothing")
+_LATER_FIELDS = ("spectral_norm", "label_smoothing", *AUGMENTATIONS)
 
 
 @dataclass(frozen=True)
@@ -53,6 +78,10 @@ class Regularization:
     batchnorm: bool = False
     spectral_norm: bool = False
     label_smoothing: float = 0.0
+    augment: float = 0.0
+    random_erasing: float = 0.0
+    mixup: float = 0.0
+    cutmix: float = 0.0
 
     @property
     def label(self) -> str:
@@ -74,6 +103,7 @@ class Regularization:
         if self.dropout:
             parts.append(part("dropout", self.dropout))
         parts += [flag for flag in FLAGS if getattr(self, flag)]
+        parts += [part(name, getattr(self, name)) for name in AUGMENTATIONS if getattr(self, name)]
         if self.label_smoothing:
             parts.append(part("label_smoothing", self.label_smoothing))
         return "+".join(parts) or "none"
@@ -83,9 +113,19 @@ class Regularization:
         """The component names in use, e.g. {"l2", "dropout"} (`l1l2` counts as both)."""
         return {
             name
-            for name in ("l1", "l2", "dropout", *FLAGS, "label_smoothing")
+            for name in ("l1", "l2", "dropout", *FLAGS, "label_smoothing", *AUGMENTATIONS)
             if getattr(self, name)
         }
+
+    @property
+    def augments(self) -> bool:
+        """Whether training batches are transformed (augment, random_erasing, mixup, cutmix)."""
+        return any(getattr(self, name) for name in AUGMENTATIONS)
+
+    @property
+    def soft_labels(self) -> bool:
+        """Whether a classifier trains on soft targets (label smoothing, mixup, cutmix)."""
+        return bool(self.label_smoothing or self.mixup or self.cutmix)
 
     def kernel_regularizer(self):
         """A `keras.regularizers.L1L2` for the weight penalty, or None without one."""
@@ -103,10 +143,15 @@ class Regularization:
         return config
 
 
-def _strength(spec: str, key: str, text: str, *, upper: float | None = None) -> float:
+def _strength(spec: str, key: str, text: str) -> float:
+    """A component's strength, checked against its range (0 turns it off)."""
+    _, high, closed = RANGES[key]
     value = parse_value(text, spec=spec, key=key)
-    if isinstance(value, bool) or value < 0 or (upper is not None and value >= upper):
-        valid = f"in [0, {upper:g})" if upper is not None else ">= 0"
+    ok = not isinstance(value, bool) and value >= 0
+    if ok and high is not None:
+        ok = value <= high if closed else value < high
+    if not ok:
+        valid = ">= 0" if high is None else f"in [0, {high:g}{']' if closed else ')'}"
         raise UsageError(f"{spec!r}: {key} must be a number {valid}, got {text}.")
     return float(value)
 
@@ -133,7 +178,9 @@ def parse_regularizer(spec: str | Regularization) -> Regularization:
                 raise UsageError(f"{spec!r}: write l1l2:l1=1e-5:l2=1e-4 (named strengths).")
             for key, text in keywords.items():
                 if key not in ("l1", "l2"):
-                    raise unknown_name("keyword for l1l2", key, ["l1", "l2"])
+                    raise unknown_name(
+                        "keyword for l1l2", key, ["l1", "l2"], plural="keywords for l1l2"
+                    )
                 values[key] = _strength(spec, key, text)
             values.setdefault("l1", DEFAULTS["l1"])
             values.setdefault("l2", DEFAULTS["l2"])
@@ -141,6 +188,5 @@ def parse_regularizer(spec: str | Regularization) -> Regularization:
         if keywords or len(positional) > 1:
             raise UsageError(f"{spec!r}: write {name}:VALUE, e.g. {name}:{DEFAULTS[name]:g}.")
         text = positional[0] if positional else str(DEFAULTS[name])
-        upper = 1.0 if name in ("dropout", "label_smoothing") else None
-        values[name] = _strength(spec, name, text, upper=upper)
+        values[name] = _strength(spec, name, text)
     return Regularization(**values)

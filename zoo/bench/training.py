@@ -1,0 +1,218 @@
+"""How a trial trains: its task's loss and metrics, its optimizers with their learning-rate
+schedule, its training input (augmented batches for the augmentation regularizers), when a
+run has diverged, and the weights it is evaluated at.
+
+- **Loss.** Sparse cross-entropy for classifiers, binary cross-entropy for sentiment. With
+  `label_smoothing`, `mixup` or `cutmix` a classifier trains on one-hot (soft) targets with
+  Keras's `CategoricalCrossentropy(label_smoothing=s)` and `CategoricalAccuracy`, named
+  `accuracy` so histories read alike; sentiment uses `BinaryCrossentropy(label_smoothing=s)`.
+- **Augmentation** (`augment`, `random_erasing`, `mixup`, `cutmix`) runs on the training
+  batches only, in a `tf.data` pipeline of Keras's own layers (`RandomFlip`,
+  `RandomTranslation`, `RandomErasing`, `MixUp`, `CutMix`) seeded with the trial seed. The
+  validation and test arrays, and the model, are untouched, so evaluation is the same with
+  and without it. Without augmentation the model trains on plain arrays (the fast path).
+- **Divergence.** A trial has diverged when an epoch's mean training loss is NaN or infinite,
+  or more than `EXPLOSION` (100) times the loss of a chance-level predictor: ln K for a
+  K-class classifier, ln 2 for a binary one, 2 ln 2 for a GAN's discriminator and ln 2 for its
+  generator. No healthy run comes near it (the committed reports' largest training loss is
+  about 3 times chance), while a blown-up one (e.g. `sgd:lr=1000`) is billions of times it.
+- **Schedule-Free AdamW** trains at its interpolated weights y but is meant to be evaluated at
+  its averaged weights x = (y - (1 - beta_1) z) / beta_1 (Defazio et al. 2024): validation
+  swaps them in and back, and after training the model keeps x for the test, FID and saved
+  weights.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+
+from zoo.specs import OptimizerSpec, Regularization
+from zoo.specs.schedules import ScheduleSpec
+
+EXPLOSION = 100.0  # a training loss this many times a chance-level predictor's has diverged
+
+
+def steps_per_epoch(examples: int, batch_size: int) -> int:
+    return max(1, math.ceil(examples / batch_size))
+
+
+def build_optimizer(spec: OptimizerSpec, schedule: ScheduleSpec, total_steps: int):
+    """A fresh Keras optimizer for `spec`, its learning rate following `schedule`."""
+    return spec.build(learning_rate=schedule.build(spec.learning_rate, total_steps))
+
+
+def chance_losses(task: str, num_classes: int) -> dict[str, float]:
+    """The training losses of a chance-level predictor, per logged loss name."""
+    if task == "generation":
+        return {"d_loss": 2 * math.log(2), "g_loss": math.log(2)}
+    if task == "binary_classification":
+        return {"loss": math.log(2)}
+    return {"loss": math.log(max(num_classes, 2))}
+
+
+def loss_and_metrics(task: str, reg: Regularization) -> tuple[Any, list]:
+    """What a classifier of `task` is compiled with under `reg`."""
+    if task == "binary_classification":
+        if reg.label_smoothing:
+            return keras.losses.BinaryCrossentropy(label_smoothing=reg.label_smoothing), [
+                "accuracy"
+            ]
+        return "binary_crossentropy", ["accuracy"]
+    if reg.soft_labels:
+        loss = keras.losses.CategoricalCrossentropy(label_smoothing=reg.label_smoothing)
+        return loss, [keras.metrics.CategoricalAccuracy(name="accuracy")]
+    return "sparse_categorical_crossentropy", ["accuracy"]
+
+
+def targets(y: np.ndarray, task: str, reg: Regularization, num_classes: int) -> np.ndarray:
+    """Labels as the loss wants them: one-hot for a soft-target classifier, else as they are."""
+    if task == "classification" and reg.soft_labels:
+        return keras.utils.to_categorical(y, num_classes).astype("float32")
+    return y
+
+
+def augmentation_layers(reg: Regularization, seed: int) -> list[tuple[str, keras.layers.Layer]]:
+    """Keras's augmentation layers for `reg`, in the order they apply, each seeded."""
+    from keras import layers
+
+    out: list[tuple[str, keras.layers.Layer]] = []
+    if reg.augment:
+        out.append(("image", layers.RandomFlip("horizontal", seed=seed)))
+        out.append(
+            (
+                "image",
+                layers.RandomTranslation(
+                    reg.augment, reg.augment, fill_mode="constant", seed=seed + 1
+                ),
+            )  # fmt: skip
+        )
+    if reg.random_erasing:
+        out.append(
+            ("image", layers.RandomErasing(reg.random_erasing, value_range=(0, 1), seed=seed + 2))
+        )
+    if reg.mixup:
+        out.append(("pair", layers.MixUp(alpha=reg.mixup, seed=seed + 3)))
+    if reg.cutmix:
+        out.append(("pair", layers.CutMix(factor=reg.cutmix, seed=seed + 4)))
+    return out
+
+
+def training_input(
+    x: np.ndarray, y: np.ndarray, reg: Regularization, batch_size: int, seed: int
+) -> dict[str, Any]:
+    """The keyword arguments of `fit` for the training data: the arrays themselves, or (with
+    augmentation) a seeded, shuffled `tf.data.Dataset` of augmented batches."""
+    if not reg.augments:
+        return {"x": x, "y": y, "batch_size": batch_size}
+    import tensorflow as tf
+
+    chain = augmentation_layers(reg, seed)
+
+    def augment(images, labels):
+        for kind, layer in chain:
+            if kind == "image":
+                images = layer(images, training=True)
+            else:
+                mixed = layer({"images": images, "labels": labels}, training=True)
+                images, labels = mixed["images"], mixed["labels"]
+        return images, labels
+
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    # Sequential map: the layers' random streams advance in batch order, so reruns match.
+    ds = ds.map(augment)
+    return {"x": ds.prefetch(2), "y": None, "batch_size": None, "shuffle": False}
+
+
+class EpochMonitor(keras.callbacks.Callback):
+    """Times each epoch, stops training when a run diverges (see the module docstring),
+    reports progress."""
+
+    def __init__(
+        self,
+        on_epoch: Callable[[int, dict], None] | None = None,
+        chance: dict[str, float] | None = None,
+    ) -> None:
+        super().__init__()
+        self.on_epoch = on_epoch
+        self.chance = chance or {}
+        self.epoch_times: list[float] = []
+        self.diverged_epoch: int | None = None
+        self.diverged_why: str | None = None
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_times.append(time.perf_counter() - self._start)
+        if logs is not None:  # shared with the callbacks after this one (History, CSVLogger)
+            logs["epoch_time_s"] = self.epoch_times[-1]
+        why = diverged(logs or {}, self.chance)
+        if why:
+            self.diverged_epoch, self.diverged_why = epoch + 1, why
+            self.model.stop_training = True
+        if self.on_epoch:
+            self.on_epoch(epoch + 1, logs or {})
+
+
+def diverged(logs: dict[str, Any], chance: dict[str, float]) -> str | None:
+    """Why an epoch's logs show divergence (None if they do not): a non-finite loss, or a
+    training loss over `EXPLOSION` times its chance-level value."""
+    for key, value in logs.items():
+        if key.endswith("loss") and not math.isfinite(float(value)):
+            return f"{key} is {float(value)}"
+    for key, base in chance.items():
+        if key in logs and float(logs[key]) > EXPLOSION * base:
+            return (
+                f"{key} {float(logs[key]):.3g} > {EXPLOSION:g} x a chance-level predictor's "
+                f"({base:.3f})"
+            )
+    return None
+
+
+def _schedule_free(optimizer) -> bool:
+    return isinstance(optimizer, keras.optimizers.ScheduleFreeAdamW) and optimizer.built
+
+
+def to_averaged_weights(optimizer) -> Callable[[], None]:
+    """Schedule-Free AdamW: set its variables to the averaged x; return a function that puts
+    the training weights y back. Any other optimizer: nothing happens."""
+    if not _schedule_free(optimizer):
+        return lambda: None
+    beta = float(optimizer.beta_1)
+    saved = []
+    for var, z in zip(optimizer._trainable_variables, optimizer._momentums, strict=True):
+        y = keras.ops.convert_to_numpy(var)
+        saved.append((var, y))
+        var.assign((y - (1 - beta) * keras.ops.convert_to_numpy(z)) / beta)
+
+    def restore() -> None:
+        for var, y in saved:
+            var.assign(y)
+
+    return restore
+
+
+class AveragedWeightsForEvaluation(keras.callbacks.Callback):
+    """Validation inside `fit` sees Schedule-Free AdamW's averaged weights x; training goes
+    on from y."""
+
+    def __init__(self, optimizers: list) -> None:
+        super().__init__()
+        self.optimizers = [o for o in optimizers if isinstance(o, keras.optimizers.Optimizer)]
+        self._restore: list[Callable[[], None]] = []
+
+    def on_test_begin(self, logs=None):
+        self._restore = [to_averaged_weights(o) for o in self.optimizers]
+
+    def on_test_end(self, logs=None):
+        for restore in self._restore:
+            restore()
+        self._restore = []
