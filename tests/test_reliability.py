@@ -138,13 +138,17 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path):
 
 def test_divergence_is_a_result_and_the_report_says_so(tmp_path):
     out = tmp_path / "diverge"
-    run = zoo("bench", *CNN, "--optimizers", "sgd:lr=1e10,adam", "--regularizers", "none",
-              "--out", str(out))  # fmt: skip
+    run = zoo("bench", *CNN, "--optimizers", "sgd:lr=1e10,sgd:lr=1000,adam", "--regularizers",
+              "none", "--out", str(out))  # fmt: skip
     assert run.returncode == 0, run.stderr
     by_opt = {json.loads(p.read_text())["labels"]["optimizer"]: json.loads(p.read_text())
               for p in records(out)}  # fmt: skip
     assert by_opt["sgd:lr=1e+10"]["status"] == "diverged"
     assert by_opt["sgd:lr=1e+10"]["diverged_epoch"] == 1
+    # A loss that explodes without becoming NaN is divergence too (> 100 x chance level).
+    blown = by_opt["sgd:lr=1000"]
+    assert blown["status"] == "diverged" and blown["diverged_epoch"] == 1
+    assert "x a chance-level predictor's" in blown["diverged_because"]
     assert by_opt["adam"]["status"] == "ok"
     assert "| `sgd:lr=1e+10` | diverged (1/1) |" in (out / "README.md").read_text()
 

@@ -109,7 +109,7 @@ def test_builtin_suite_profiles():
     assert {"smoke", "quick", "full"} <= set(suite.profiles)
     quick = expand(suite, "quick")
     assert len({t.seed for t in quick}) >= 2
-    assert len({t.optimizer.name for t in quick}) == 11
+    assert len({t.optimizer.name for t in quick}) == 16
 
 
 PINNED_HASH = "50a474474f46293b"  # _trial()'s hash since the first release
