@@ -58,7 +58,8 @@ def test_default_rate_candidate_is_the_grid_trial():
 
 def test_tuning_budget_end_to_end(tmp_path, capsys):
     """Every optimizer gets exactly K candidates (one seed), the choice is the best final
-    validation accuracy among them, and the chosen rate runs with every seed."""
+    validation accuracy among them, and the chosen rate runs with every seed: that tuned
+    cell is what the model's table shows."""
     out = tmp_path / "tuned"
     args = ["bench", "--profile", "smoke", "--models", "cnn_small", "--optimizers", "adam,sgd",
             "--regularizers", "none", "--seeds", "2", "--tune", "lr:3", "--target", "0.2",
@@ -81,17 +82,21 @@ def test_tuning_budget_end_to_end(tmp_path, capsys):
         assert {r["config"]["optimizer"]["kwargs"]["learning_rate"] for r in chosen} == {
             cell["chosen_lr"]
         }
-        # The default-rate candidate is the grid's own seed-0 trial.
-        assert cell["candidates"][1]["config_hash"] in run["trial_hashes"]
-        assert set(cell["chosen_hashes"]) <= set(run["tuning_hashes"])
-    # 2 cells x (3 candidates + 1 more seed) minus the 2 shared default candidates, at most.
-    assert len(list((out / "results").glob("*.json"))) <= 2 * 2 + 2 * 2 + 2
+        # The chosen rate's trials are the table's; the other candidates are tuning's only.
+        assert set(cell["chosen_hashes"]) <= set(run["trial_hashes"])
+        others = {c["config_hash"] for c in cell["candidates"]} - set(cell["chosen_hashes"])
+        assert others <= set(run["tuning_hashes"])
+        assert not others & set(run["trial_hashes"])
+    # 2 cells x (3 candidates + 1 more seed): the chosen candidate is the first seed's trial.
+    assert len(list((out / "results").glob("*.json"))) == 2 * (3 + 1)
     readme = (out / "README.md").read_text()
     assert "Tuned learning rates, budget **lr:3**" in readme
     assert "| `adam` | none | 0.001 |" in readme
-    # The default table keeps to the grid's optimizers: no `adam:lr=...` rows there.
-    default_table = readme.split("Tuned learning rates")[0]
-    assert "`adam:lr=" not in default_table
+    # The model's table has each tuned cell at its chosen rate, every seed.
+    table = readme.split("Tuned learning rates")[0].split("## cnn_small")[1]
+    for cell in tuning["cells"]:
+        label = store.read(cell["chosen_hashes"][0])["labels"]["optimizer"]
+        assert f"| `{label}` |" in table
     assert "Time to target" in readme and "reached **0.2**" in readme
 
 

@@ -81,9 +81,14 @@ def test_report_files_and_numbers(fixture_dir):
     assert "**0.9100 ± 0.1271**" in text
     assert "0.8200 ± 0.2541" in text
     assert "diverged (2/2)" in text
-    # Two seeds cannot separate 0.91 from 0.82 (Welch's t = 4.0 on 1.5 df).
-    assert "Best: `adam` + `l2` (0.9100). Runner-up: `adam` + `none` (0.8200)" in text
-    assert "the lead is within the seed noise (Welch's t = 4.0, df = 1.5" in text
+    # Two seeds cannot separate 0.91 from 0.82 (Welch's t = 4.0 on 1.5 df, p = 0.09), but
+    # they do separate it from sgd's 0.71 (p = 0.005, 0.01 after Holm's correction).
+    tied = (
+        "Tied at the top: `adam` + `l2` (0.9100, 2 seeds), `adam` + `none` (0.8200, 2 "
+        "seeds): not separated from the leader (Welch, Holm-corrected over 2 comparisons"
+    )
+    assert tied in text
+    assert "## Findings" in text.split("## cnn_small")[0]  # the findings come first
     assert "| `adam` | +0.0900 |" in text  # l2's effect against none under adam
     results = pd.read_csv(fixture_dir / "results.csv")
     assert len(results) == 8 and set(results["status"]) == {"ok", "diverged"}
@@ -178,7 +183,9 @@ def test_html_report_is_self_contained_and_renders_in_chromium(fixture_dir, tmp_
     write_report(fixture_dir)
     page = fixture_dir / "index.html"
     html = page.read_text()
-    assert '<h2 id="cnn-small-on-fashion-mnist">cnn_small on fashion_mnist</h2>' in html
+    # Anchors as GitHub makes them, so the findings' links work in README.md and here.
+    assert '<h2 id="cnn_small-on-fashion_mnist">cnn_small on fashion_mnist</h2>' in html
+    assert '<a href="#cnn_small-on-fashion_mnist">cnn_small on fashion_mnist</a>:' in html
     assert "http://" not in html and "https://" not in html  # nothing fetched from a network
     assert html.count("data:image/png;base64,") == 3
     assert "<strong>0.9100 ± 0.1271</strong>" in html

@@ -7,11 +7,8 @@ message and exit with code 2 (usage) or 1 (runtime); `--debug` adds the tracebac
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from zoo import __version__
@@ -44,6 +41,11 @@ def _int_at_least(low: int):
 
 
 _count, _size = _int_at_least(1), _int_at_least(0)
+
+
+def _seeds(text: str) -> int | str:
+    """`--seeds N` (a count) or `--seeds MIN..MAX` (racing; checked by the suite)."""
+    return text.strip() if ".." in text else _count(text)
 
 
 def _options(text: str) -> dict[str, int | float | bool | str]:
@@ -112,7 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_csv,
         help="e.g. none,l2:1e-4,dropout+batchnorm,augment+label_smoothing",
     )
-    p.add_argument("--seeds", type=_count, help="number of seeds (0..N-1)")
+    p.add_argument(
+        "--seeds",
+        type=_seeds,
+        help="N: seeds 0..N-1; MIN..MAX: racing, every cell gets MIN seeds and contested "
+        "cells (not separated from their table's leader) up to MAX",
+    )
     p.add_argument("--epochs", type=_count)
     p.add_argument("--train-size", type=_count, help="training examples (default: profile's)")
     p.add_argument("--val-size", type=_size, help="validation examples carved from train")
@@ -262,10 +269,9 @@ def cmd_list(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from zoo.bench import expand, load_suite, run_trials
+    from zoo.bench import expand, load_suite
+    from zoo.bench.campaign import run_campaign, tuning_budget
     from zoo.bench.provenance import versions
-    from zoo.bench.store import atomic_write
-    from zoo.bench.tune import all_hashes
 
     suite = load_suite(args.suite)
     overrides = {
@@ -294,24 +300,9 @@ def cmd_bench(args) -> int:
     from zoo.bench.executors import make_pool
 
     make_pool(args.executor, args.jobs, args.address, check_only=True)
-    to_tune = [t for t in trials if t.tune]
-    if len({t.tune for t in to_tune}) > 1:
-        raise UsageError(
-            f"one tuning budget per run, got {sorted({t.tune for t in to_tune})}: give the "
-            "grids one `tune` value, or override it with --tune."
-        )
+    budget = tuning_budget(trials)
     if args.dry_run:
-        for t in trials:
-            print(f"{t.config_hash}  {t.label}")
-        print(f"{len(trials)} trials")
-        if to_tune:
-            from zoo.bench.tune import parse_budget, plan
-
-            k = parse_budget(to_tune[0].tune)
-            cells = [c for c in plan(to_tune, k).values() if not c["skip"]]
-            extra = sum(k - 1 + len(c["seeds"]) - 1 for c in cells)
-            print(f"tuning {to_tune[0].tune}: {len(cells)} cells, up to {extra} more trials")
-        return 0
+        return _dry_run(trials, budget)
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write-test"
@@ -325,25 +316,24 @@ def cmd_bench(args) -> int:
         f"zoo bench: suite {suite.name!r}, profile {args.profile!r}: {len(trials)} trials -> {out}",
         file=sys.stderr,
     )
-    started = datetime.now(UTC).isoformat(timespec="seconds")
-    t0 = time.perf_counter()
-    run_kwargs = {
-        "data_dir": args.data_dir,
-        "progress": not args.no_progress,
-        "save_weights": args.save_weights,
-        "jobs": args.jobs,
-        "executor": args.executor,
-        "address": args.address,
+    about = {
+        "command": "zoo " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "zoo bench",
+        "suite": suite.name,
+        "profile": args.profile,
     }
-    tuning = None
     try:
-        summary = run_trials(trials, out, **run_kwargs)
-        if to_tune:
-            from zoo.bench.tune import run_tuning
-
-            print(f"tuning: budget {to_tune[0].tune} for the cells of {len(to_tune)} trials",
-                  file=sys.stderr)  # fmt: skip
-            tuning = run_tuning(to_tune, out, to_tune[0].tune, **run_kwargs)
+        summary, run = run_campaign(
+            trials,
+            out,
+            about=about,
+            log=lambda line: print(line, file=sys.stderr),
+            data_dir=args.data_dir,
+            progress=not args.no_progress,
+            save_weights=args.save_weights,
+            jobs=args.jobs,
+            executor=args.executor,
+            address=args.address,
+        )
     except KeyboardInterrupt:
         print(
             f"\ninterrupted. Finished trials are saved in {out}/results; run the same command "
@@ -351,19 +341,6 @@ def cmd_bench(args) -> int:
             file=sys.stderr,
         )
         return 130
-    run = {
-        "command": "zoo " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "zoo bench",
-        "suite": suite.name,
-        "profile": args.profile,
-        "trials": len(trials),
-        "trial_hashes": sorted(t.config_hash for t in trials),
-        **({"tuning_hashes": all_hashes(tuning)} if tuning else {}),
-        "ran": summary.ran,
-        "skipped": summary.skipped,
-        "started_at": started,
-        "wall_time_s": time.perf_counter() - t0,
-    }
-    atomic_write(out / "run.json", (json.dumps(run, indent=1) + "\n").encode())
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items())) or "none run"
     print(
         f"ran {summary.ran} trials ({statuses}), skipped {summary.skipped} already done, "
@@ -382,6 +359,37 @@ def cmd_bench(args) -> int:
 
         readme = write_report(out, warn=lambda m: print(m, file=sys.stderr))
         print(f"report: {readme}", file=sys.stderr)
+    return 0
+
+
+def _dry_run(trials, budget: str | None) -> int:
+    """List the trials and say how many the run may take, tuning and racing included."""
+    from zoo.bench.racing import trial_counts
+
+    for t in trials:
+        print(f"{t.config_hash}  {t.label}")
+    plain = [t for t in trials if not t.tune]
+    low, high = trial_counts(plain)
+    lines = [f"{len(trials)} trials"]
+    if budget:
+        from zoo.bench.tune import parse_budget, plan
+
+        k = parse_budget(budget)
+        cells = list(plan([t for t in trials if t.tune], k).values())
+        tuned = [c for c in cells if not c["skip"]]
+        # A tuned cell: its K candidates at its first seed, then its seeds at the chosen rate
+        # (the first of them is the chosen candidate itself).
+        for c in cells:
+            seeds, race = len(c["seeds"]), c["trial"].race
+            extra = k - 1 if not c["skip"] else 0
+            low += extra + seeds
+            high += extra + max(seeds, race[1] if race else 0)
+        lines.append(f"tuning {budget}: {len(tuned)} cells, {k} candidates each (one seed)")
+    if any(t.race for t in trials):
+        lines.append(f"racing: between {low} and {high} trials in all")
+    else:
+        lines.append(f"{low}..{high} trials in all" if low != high else f"{low} trials in all")
+    print("\n".join(lines))
     return 0
 
 

@@ -23,6 +23,7 @@ A suite file lives in `benchmarks/suites/<name>.toml`:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -108,6 +109,7 @@ class Trial:
     target: float | None = None  # target validation accuracy (time-to-target)
     tune: str | None = field(default=None, compare=False)  # tuning budget; not a trial property
     schedule: ScheduleSpec | None = None  # the learning-rate schedule; None: constant
+    race: tuple[int, int] | None = field(default=None, compare=False)  # seeds MIN..MAX
 
     def __post_init__(self) -> None:
         if self.schedule is not None and self.schedule.constant:
@@ -151,6 +153,16 @@ class Trial:
     def config_hash(self) -> str:
         blob = json.dumps(self.config(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    @property
+    def cell(self) -> str:
+        """The trial's cell of a table: its config hash with seed 0 (same for every seed)."""
+        return dataclasses.replace(self, seed=0).config_hash
+
+    @property
+    def table(self) -> tuple[str, str, str | None]:
+        """The report table the trial's cell belongs to: (model, data set, backend)."""
+        return (self.model, self.dataset, self.backend)
 
     @property
     def backend(self) -> str | None:
@@ -219,16 +231,32 @@ def load_suite(name_or_path: str) -> Suite:
     return Suite(path.stem, path, data.get("description", ""), defaults, profiles)
 
 
-def _seeds(value: Any) -> list[int]:
+def parse_seeds(value: Any) -> tuple[list[int], tuple[int, int] | None]:
+    """The seeds a cell starts with, and its racing budget: `N` -> seeds 0..N-1 (no racing),
+    a list -> those seeds, `"MIN..MAX"` -> seeds 0..MIN-1, racing up to MAX
+    (`zoo.bench.racing`)."""
+    if isinstance(value, str):
+        low, sep, high = value.partition("..")
+        if not (sep and low.strip().isdigit() and high.strip().isdigit()):
+            raise UsageError(
+                f"seeds {value!r}: write a count (3), or MIN..MAX for racing (3..8: every cell "
+                "gets 3 seeds, contested cells up to 8)."
+            )
+        lo, hi = int(low), int(high)
+        if not 2 <= lo <= hi:
+            raise UsageError(
+                f"seeds {value!r}: racing needs 2 <= MIN <= MAX (a t-test needs two seeds)."
+            )
+        return list(range(lo)), (lo, hi) if hi > lo else None
     if isinstance(value, bool) or not isinstance(value, int | list):
-        raise UsageError(f"seeds must be a count or a list of integers, got {value!r}.")
+        raise UsageError(f"seeds must be a count, MIN..MAX or a list of integers, got {value!r}.")
     if isinstance(value, int):
         if value < 1:
             raise UsageError(f"seeds must be at least 1, got {value}.")
-        return list(range(value))
+        return list(range(value)), None
     if not value or not all(isinstance(s, int) and not isinstance(s, bool) for s in value):
         raise UsageError(f"seeds must be a non-empty list of integers, got {value!r}.")
-    return list(value)
+    return list(value), None
 
 
 def _positive(key: str, value: Any, *, allow_none: bool = False, allow_zero: bool = False) -> None:
@@ -358,7 +386,7 @@ def expand(
         for key in ("data_options", "model_options"):
             if not isinstance(s[key], dict):
                 raise UsageError(f"{key} must be a table, got {s[key]!r}.")
-        seeds = _seeds(s["seeds"])
+        seeds, race = parse_seeds(s["seeds"])
         backends = s["backend"] if isinstance(s["backend"], list) else [s["backend"]]
         if any(b is not None and not isinstance(b, str) for b in backends) or not backends:
             raise UsageError(f"backend must be a name or a list of names, got {s['backend']!r}.")
@@ -408,6 +436,7 @@ def expand(
                 target=float(target) if target is not None else None,
                 tune=s["tune"] if s["tune"] != "off" else None,
                 schedule=schedule,
+                race=race,
             )
             trials.setdefault(t.config_hash, t)
     return list(trials.values())

@@ -6,11 +6,13 @@ to suit the problem (Schmidt et al. 2021, "Descending through a Crowded Valley")
 seed, at learning rates on a log grid around its default (factors of sqrt(10): K = 3 gives
 default / 3.16, default, default x 3.16); the rate with the best *validation* accuracy at the
 end of training is chosen (the test split is never looked at), and the chosen rate is then run
-with every seed. Candidates are ordinary trials (`adam:lr=0.000316`), so the default-rate
-candidate is the grid's own trial, stored once.
+with every seed of the cell (racing may add seeds: `zoo.bench.racing`). Candidates are
+ordinary trials (`adam:lr=0.000316`), so the default-rate candidate is the grid's own seed-0
+trial, stored once.
 
-What was tried and chosen is written to `<out>/tuning.json`; the report shows the tuned table
-beside the default one and states the budget.
+The tuned cell is what the model's table shows; what was tried and chosen is written to
+`<out>/tuning.json`, and the report's tuning table shows each candidate's validation
+accuracy (and the default rate's one-seed result) beside the tuned cell, with the budget.
 """
 
 from __future__ import annotations
@@ -59,11 +61,6 @@ def with_lr(trial: Trial, lr: float, seed: int | None = None) -> Trial:
     )
 
 
-def cell_key(trial: Trial) -> str:
-    """The grid cell of a trial: its config hash with seed 0."""
-    return dataclasses.replace(trial, seed=0).config_hash
-
-
 def tunable(trial: Trial, task: str) -> str | None:
     """Why `trial` cannot be tuned on validation (None if it can)."""
     if task == "generation":
@@ -99,7 +96,7 @@ def plan(trials: list[Trial], k: int) -> dict[str, dict[str, Any]]:
 
     cells: dict[str, dict[str, Any]] = {}
     for t in trials:
-        key = cell_key(t)
+        key = t.cell
         if key in cells:
             cells[key]["seeds"].append(t.seed)
             continue
@@ -115,14 +112,17 @@ def plan(trials: list[Trial], k: int) -> dict[str, dict[str, Any]]:
     return cells
 
 
-def run_tuning(trials: list[Trial], out: str | Path, spec: str, **run_kwargs) -> dict[str, Any]:
-    """Tune every tunable cell of `trials` with budget `spec`; write and return tuning.json.
+def run_tuning(
+    trials: list[Trial], out: str | Path, spec: str, run, **run_kwargs
+) -> tuple[dict[str, Any], list[Trial]]:
+    """Tune every tunable cell of `trials` with budget `spec`: run its candidates (one seed
+    each; trials already stored are skipped, as everywhere in the harness) with
+    `run(trials, out, **run_kwargs)`, and write tuning.json.
 
-    Candidates run first (one seed each), then the chosen rate with every seed; trials
-    already stored are skipped, as everywhere in the harness.
+    Returns the summary and, for every cell, its trials at the chosen rate with the cell's
+    seeds; the caller runs those (racing may add seeds). A cell that cannot be tuned keeps
+    its trials as they are.
     """
-    from zoo.bench import run_trials
-
     k = parse_budget(spec)
     cells = plan(trials, k)
     store = Store(out)
@@ -133,18 +133,17 @@ def run_tuning(trials: list[Trial], out: str | Path, spec: str, **run_kwargs) ->
             cell["candidates"] = [with_lr(cell["trial"], lr, first) for lr in cell["lrs"]]
             candidates += cell["candidates"]
     if candidates:
-        run_trials(candidates, out, **run_kwargs)
+        run(candidates, out, **run_kwargs)
     chosen_trials = []
     for cell in cells.values():
         if cell["skip"]:
+            chosen_trials += [dataclasses.replace(cell["trial"], seed=s) for s in cell["seeds"]]
             continue
         records = [store.read(t.config_hash) for t in cell["candidates"]]
         cell["scores"] = [score(r) for r in records]
         cell["chosen_lr"] = choose(cell["lrs"], cell["default_lr"], records)
         cell["chosen"] = [with_lr(cell["trial"], cell["chosen_lr"], s) for s in cell["seeds"]]
         chosen_trials += cell["chosen"]
-    if chosen_trials:
-        run_trials(chosen_trials, out, **run_kwargs)
     summary = {
         "budget": f"lr:{k}",
         "metric": METRIC,
@@ -153,7 +152,7 @@ def run_tuning(trials: list[Trial], out: str | Path, spec: str, **run_kwargs) ->
         "cells": [_cell_json(c) for c in cells.values()],
     }
     atomic_write(Path(out) / TUNING_FILE, (json.dumps(summary, indent=1) + "\n").encode())
-    return summary
+    return summary, chosen_trials
 
 
 def _cell_json(cell: dict[str, Any]) -> dict[str, Any]:
@@ -163,7 +162,6 @@ def _cell_json(cell: dict[str, Any]) -> dict[str, Any]:
         "optimizer": row_label(t.optimizer_label, t.schedule_label),
         "regularizer": t.regularizer.label,
         "default_lr": cell["default_lr"],
-        "default_hashes": [with_lr(t, cell["default_lr"], s).config_hash for s in cell["seeds"]],
     }
     if cell["skip"]:
         return out | {"skipped": cell["skip"]}
@@ -173,14 +171,11 @@ def _cell_json(cell: dict[str, Any]) -> dict[str, Any]:
             for lr, c, s in zip(cell["lrs"], cell["candidates"], cell["scores"], strict=True)
         ],
         "chosen_lr": cell["chosen_lr"],
-        "chosen_hashes": [c.config_hash for c in cell["chosen"]],
+        "chosen_hashes": [c.config_hash for c in cell["chosen"]],  # the first seeds
     }
 
 
-def all_hashes(summary: dict[str, Any]) -> list[str]:
-    """Every trial that tuning ran or used (candidates and chosen, all seeds)."""
-    hashes = set()
-    for cell in summary.get("cells", []):
-        hashes.update(c["config_hash"] for c in cell.get("candidates", []))
-        hashes.update(cell.get("chosen_hashes", []))
-    return sorted(hashes)
+def candidate_hashes(summary: dict[str, Any]) -> list[str]:
+    """Every candidate trial tuning ran (one seed each)."""
+    return sorted({c["config_hash"] for cell in summary.get("cells", [])
+                   for c in cell.get("candidates", [])})  # fmt: skip

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from zoo.errors import UsageError, unknown_key, unknown_name
 from zoo.specs import Regularization
+from zoo.specs.tasks import TASKS as TASK_TABLE
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class ModelInfo:
 _MODELS: dict[str, ModelInfo] = {}
 
 
-TASKS = ("classification", "binary_classification", "generation")
+TASKS = tuple(TASK_TABLE)
 BASIC_REGULARIZERS = ("l1", "l2", "dropout", "batchnorm")
 
 

@@ -2,7 +2,9 @@
 
 The HTML page is one self-contained file: the plots are embedded as base64 PNGs, the style
 and the few lines of script (click a column header to sort a table) are inline, and nothing is
-fetched from a network. Text blocks use a small Markdown subset: `code` and **bold**.
+fetched from a network. Text blocks use a small Markdown subset: `code`, **bold** and
+[links](#a-section); section anchors follow GitHub's rule (`anchor`), so one link works in
+both renderings.
 """
 
 from __future__ import annotations
@@ -74,14 +76,17 @@ window.addEventListener("load", () => {
 
 
 def inline(text: str) -> str:
-    """HTML for one line of the Markdown subset: escaped, with `code` and **bold**."""
+    """HTML for one line of the Markdown subset: escaped, with `code`, **bold** and links."""
     out = html.escape(text, quote=False)
     out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    out = re.sub(r"\[([^\]]+)\]\((#[^)\s]+)\)", r'<a href="\2">\1</a>', out)
     return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+def anchor(heading: str) -> str:
+    """A section's anchor as GitHub makes it: lower case, punctuation dropped but `-` and
+    `_`, spaces to `-` (`cnn_small on fashion_mnist` -> `cnn_small-on-fashion_mnist`)."""
+    return re.sub(r"[^a-z0-9 _-]", "", heading.lower()).replace(" ", "-")
 
 
 @dataclass
@@ -127,11 +132,11 @@ class Document:
         sections = [content for kind, content in self.blocks if kind == "h2"]
         body = [f"<h1>{inline(self.title)}</h1>"]
         if sections:
-            links = " ".join(f'<a href="#{_slug(s)}">{inline(s)}</a>' for s in sections)
+            links = " ".join(f'<a href="#{anchor(s)}">{inline(s)}</a>' for s in sections)
             body.append(f"<nav>{links}</nav>")
         for kind, content in self.blocks:
             if kind == "h2":
-                body.append(f'<h2 id="{_slug(content)}">{inline(content)}</h2>')
+                body.append(f'<h2 id="{anchor(content)}">{inline(content)}</h2>')
             elif kind == "p":
                 body.append(f"<p>{inline(content)}</p>")
             elif kind == "ul":

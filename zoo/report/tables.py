@@ -2,40 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from zoo.report.stats import ci95, lead_is_real
+from zoo.metrics.stats import ci95
 from zoo.specs import OPTIMIZERS, REGULARIZERS, SCHEDULES
 from zoo.specs.schedules import row_label, split_row_label
+from zoo.specs.tasks import Task, task
 
 # A table's row is an optimizer, or an optimizer under a schedule (`adam @ cosine`) where a
 # trial has one: the schedule is a dimension of the tables wherever a suite varies it.
 KEYS = ["model", "dataset", "optimizer", "regularizer"]
 
 
-@dataclass(frozen=True)
-class Headline:
-    """The metric a task's tables rank by."""
-
-    column: str  # in `results_frame`
-    label: str
-    higher_is_better: bool
-    digits: int
-
-
-HEADLINES = {
-    "classification": Headline("test_accuracy", "test accuracy", True, 4),
-    "binary_classification": Headline("test_accuracy", "test accuracy", True, 4),
-    "generation": Headline("fid", "FID", False, 1),
-}
-
-
-def headline(task: str) -> Headline:
-    return HEADLINES.get(task, HEADLINES["classification"])
+def headline(task_name: str) -> Task:
+    """The metric a task's tables rank by (`zoo.specs.tasks`)."""
+    return task(task_name)
 
 
 def _last(history: dict[str, list[float]], key: str) -> float:
@@ -240,35 +224,6 @@ def ranked(summary: pd.DataFrame, model: str) -> pd.DataFrame:
     return sub.sort_values(f"{h.column}_mean", ascending=not h.higher_is_better)
 
 
-def verdict(summary: pd.DataFrame, model: str) -> str:
-    """One sentence: the best configuration, and whether its lead over the runner-up is
-    larger than the seed noise (Welch's t-test at the 5% level)."""
-    top = ranked(summary, model)
-    if top.empty:
-        return ""
-    h = headline(top["task"].iloc[0])
-    col = h.column
-
-    def name(row) -> str:
-        return f"`{row['optimizer']}` + `{row['regularizer']}` ({row[f'{col}_mean']:.{h.digits}f})"
-
-    best = top.iloc[0]
-    text = f"Best: {name(best)}."
-    if len(top) < 2:
-        return text
-    second = top.iloc[1]
-    real, t, df = lead_is_real(
-        (best[f"{col}_mean"], best[f"{col}_std"], int(best["ok"])),
-        (second[f"{col}_mean"], second[f"{col}_std"], int(second["ok"])),
-    )
-    if np.isnan(t):
-        judged = "cannot be judged with a single seed"
-    else:
-        how = "larger than" if real else "within"
-        judged = f"is {how} the seed noise (Welch's t = {abs(t):.1f}, df = {df:.1f}, 5% level)"
-    return f"{text} Runner-up: {name(second)}; the lead {judged}."
-
-
 def value_table(summary: pd.DataFrame, model: str, column: str, digits: int, signed=False):
     """Optimizer x regularizer table of one summary column (blank where it is undefined)."""
     sub = summary[(summary["model"] == model) & summary[column].notna()]
@@ -289,6 +244,10 @@ def metric_table(summary: pd.DataFrame, model: str) -> pd.DataFrame:
     """Optimizer x regularizer table of formatted cells for one model; best cell in bold."""
     sub = summary[summary["model"] == model]
     cells = sub.assign(cell=sub.apply(fmt_cell, axis=1))
+    # Racing gives cells different seed counts: then each cell says its own.
+    if sub.loc[sub["ok"] > 0, "ok"].nunique() > 1:
+        cells["cell"] = [c if n < 2 else f"{c} ({n})" for c, n in zip(cells["cell"], sub["ok"],
+                                                                       strict=True)]  # fmt: skip
     table = cells.pivot(index="optimizer", columns="regularizer", values="cell")
     table = table.reindex(
         index=optimizer_order(sub["optimizer"]), columns=regularizer_order(sub["regularizer"])

@@ -1,0 +1,114 @@
+"""One `zoo bench` run, from a suite's trials to a finished folder.
+
+    tune (candidates, one seed) -> each table's cells with their first seeds
+        -> racing rounds (more seeds where contested) -> run.json, racing.json
+
+`run_campaign` is what the CLI calls after it has parsed and checked the flags: tuning picks
+each tunable cell's learning rate (`zoo.bench.tune`), racing decides how many seeds each cell
+gets (`zoo.bench.racing`), `zoo.bench.run_trials` runs every batch (skipping stored trials),
+and `run.json` lists the trials of the run's tables (the report reads those) and tuning's
+candidates. A resumed run repeats the same decisions from the stored records.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from zoo.bench.racing import RACING_FILE, run_race
+from zoo.bench.store import atomic_write
+from zoo.bench.suite import Trial
+from zoo.errors import UsageError
+
+RUN_FILE = "run.json"
+
+
+@dataclass
+class RunTotals:
+    """Trials run, skipped and left to another process, over every batch of a campaign."""
+
+    ran: int = 0
+    skipped: int = 0
+    elsewhere: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    wall_time_s: float = 0.0
+
+    def add(self, summary) -> None:
+        self.ran += summary.ran
+        self.skipped += summary.skipped
+        self.elsewhere += summary.elsewhere
+        for status, n in summary.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + n
+
+
+def tuning_budget(trials: list[Trial]) -> str | None:
+    """The run's one tuning budget (`lr:K`), or None; two different ones are a usage error."""
+    budgets = sorted({t.tune for t in trials if t.tune})
+    if len(budgets) > 1:
+        raise UsageError(
+            f"one tuning budget per run, got {budgets}: give the grids one `tune` value, or "
+            "override it with --tune."
+        )
+    return budgets[0] if budgets else None
+
+
+def run_campaign(
+    trials: list[Trial],
+    out: str | Path,
+    *,
+    about: dict[str, Any] | None = None,
+    log=None,
+    **run_kwargs,
+) -> tuple[RunTotals, dict[str, Any]]:
+    """Tune, race and run `trials` into `out`; write run.json (with `about`: the command,
+    suite and profile) and racing.json. Returns the totals and run.json's content.
+
+    `run_kwargs` go to `zoo.bench.run_trials` (data_dir, progress, jobs, executor, ...);
+    `log(line)` reports the phases.
+    """
+    from zoo.bench import run_trials
+
+    out = Path(out)
+    log = log or (lambda line: None)
+    totals = RunTotals()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+
+    def run(batch: list[Trial], folder, **kwargs) -> None:
+        totals.add(run_trials(batch, folder, **kwargs))
+
+    budget = tuning_budget(trials)
+    table_trials = [t for t in trials if not t.tune]
+    tuning = None
+    if budget:
+        from zoo.bench.tune import candidate_hashes, run_tuning
+
+        to_tune = [t for t in trials if t.tune]
+        log(f"tuning: budget {budget} for the cells of {len(to_tune)} trials")
+        tuning, chosen = run_tuning(to_tune, out, budget, run, **run_kwargs)
+        table_trials += chosen
+    if any(t.race for t in table_trials):
+        log("racing: more seeds where a table's leader is not yet separated")
+    ran, racing = run_race(table_trials, out, run, **run_kwargs)
+    atomic_write(out / RACING_FILE, (json.dumps(racing, indent=1) + "\n").encode())
+    hashes = sorted({t.config_hash for t in ran})
+    info = {
+        **(about or {}),
+        "trials": len(hashes),
+        "trial_hashes": hashes,
+        **(
+            {"tuning_hashes": sorted(set(candidate_hashes(tuning)) - set(hashes))} if tuning else {}
+        ),  # fmt: skip
+        "racing_rounds": racing["rounds"],
+        "ran": totals.ran,
+        "skipped": totals.skipped,
+        "started_at": started,
+        "wall_time_s": time.perf_counter() - t0,
+    }
+    atomic_write(out / RUN_FILE, (json.dumps(info, indent=1) + "\n").encode())
+    totals.wall_time_s = info["wall_time_s"]
+    return totals, info

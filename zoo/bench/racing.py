@@ -1,0 +1,137 @@
+"""Adaptive seeds (racing): spend seeds where a table's ranking is contested.
+
+`seeds = "3..8"` in a suite (`--seeds 3..8`): every cell of a table first gets 3 seeds. Then,
+round by round, the table's leader and every cell not yet separated from it (a two-sided
+Welch test at 5%, Holm-corrected over the table's comparisons; lower is better for FID) get
+one more seed, until every remaining contender is separated or has 8 seeds. This is the idea
+of racing methods for algorithm configuration (F-Race, Birattari et al. 2002; irace), applied
+to the seeds of a benchmark: DeepOBS and Crowded Valley spend 10 seeds on every cell, which
+two cores cannot afford.
+
+A table is what the report shows as one table: the cells of one model on one data set (and
+backend). The choice of the next round is a function of the stored records alone, so a
+resumed run, `--jobs N` and Ray run exactly the trials a serial run does (given the same
+numbers). Each cell's final state says why it stopped: `leader`, `separated` (from the
+leader), `tied at MAX`, or `no result` (every seed diverged or failed).
+
+Caveat, stated in the reports: looking at the data after every round makes the 5% level
+nominal (sequential testing); the reports' statements use the final seeds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from typing import Any
+
+from zoo.bench.store import Store
+from zoo.bench.suite import Trial
+from zoo.metrics.stats import separation
+from zoo.models import model_info
+from zoo.specs.tasks import headline_value, task
+
+RACING_FILE = "racing.json"
+
+
+def _cells(trials: list[Trial]) -> dict[str, list[Trial]]:
+    cells: dict[str, list[Trial]] = defaultdict(list)
+    for t in trials:
+        cells[t.cell].append(t)
+    return {k: sorted(v, key=lambda t: t.seed) for k, v in cells.items()}
+
+
+def _tables(cells: dict[str, list[Trial]]) -> dict[tuple, list[str]]:
+    tables: dict[tuple, list[str]] = defaultdict(list)
+    for key, ts in cells.items():
+        tables[ts[0].table].append(key)
+    return tables
+
+
+def _values(store: Store, trials: list[Trial], task_name: str) -> list[float]:
+    return [headline_value(store.read(t.config_hash) or {}, task_name) for t in trials]
+
+
+def assess(trials: list[Trial], store: Store) -> dict[tuple, dict[str, Any]]:
+    """Each table's state from the stored records: its leader, and for every cell the seeds
+    run, the Holm-adjusted p-value against the leader and its state."""
+    out: dict[tuple, dict[str, Any]] = {}
+    cells = _cells(trials)
+    for table, keys in _tables(cells).items():
+        task_name = model_info(table[0]).task
+        values = {k: _values(store, cells[k], task_name) for k in keys}
+        sep = separation(values, higher_is_better=task(task_name).higher_is_better)
+        states = {}
+        for k in keys:
+            budget = cells[k][0].race
+            top = budget[1] if budget else len(cells[k])
+            finite = [v for v in values[k] if v == v]
+            if k == sep.leader:
+                state = "leader"
+            elif not finite:
+                state = "no result"
+            elif sep.separated(k):
+                state = "separated"
+            elif len(cells[k]) >= top:
+                state = f"tied at {len(cells[k])}" if budget else "not separated"
+            else:
+                state = "racing"
+            states[k] = {
+                "label": cells[k][0].label.rsplit(" seed=", 1)[0],
+                "seeds": len(cells[k]),
+                "min_seeds": budget[0] if budget else len(cells[k]),
+                "max_seeds": top,
+                "p_vs_leader_holm": sep.adjusted_p.get(k),
+                "state": state,
+            }
+        out[table] = {"leader": sep.leader, "cells": states}
+    return out
+
+
+def next_round(trials: list[Trial], store: Store) -> list[Trial]:
+    """The trials of the next racing round: one more seed for the leader and every cell not
+    separated from it, in each table where such a contender has seeds left."""
+    cells = _cells(trials)
+    extra = []
+    for table in assess(trials, store).values():
+        states = table["cells"]
+        contenders = [k for k, s in states.items() if s["state"] == "racing"]
+        if not contenders:
+            continue
+        for k in [table["leader"], *contenders]:
+            ts = cells[k]
+            if ts[0].race and len(ts) < ts[0].race[1]:
+                extra.append(dataclasses.replace(ts[-1], seed=ts[-1].seed + 1))
+    return extra
+
+
+def run_race(trials: list[Trial], out, run, **run_kwargs) -> tuple[list[Trial], dict]:
+    """Run `trials` (each cell's first seeds), then racing rounds until none is left.
+
+    `run(trials, out, **run_kwargs)` runs a batch of trials (`zoo.bench.run_trials`).
+    Returns every trial run and the final assessment (what `racing.json` holds).
+    """
+    store = Store(out)
+    done = list(trials)
+    batch = list(trials)
+    rounds = 0
+    while batch:
+        run(batch, out, **run_kwargs)
+        batch = next_round(done, store)
+        done += batch
+        rounds += bool(batch)
+    return done, {"rounds": rounds, "tables": _jsonable(assess(done, store))}
+
+
+def _jsonable(tables: dict[tuple, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"model": m, "dataset": d, "backend": b, **state} for (m, d, b), state in tables.items()
+    ]
+
+
+def trial_counts(trials: list[Trial]) -> tuple[int, int]:
+    """The fewest and the most trials racing can run for `trials` (each cell's first seeds)."""
+    low = high = 0
+    for ts in _cells(trials).values():
+        low += len(ts)
+        high += max(len(ts), ts[0].race[1] if ts[0].race else 0)
+    return low, high

@@ -1,0 +1,229 @@
+"""Findings: a few sentences written from a report's tables, each with its numbers, its seed
+counts and whether it holds after correction, and a link to its table.
+
+Every claim of a difference rests on Welch's test at 5%, Holm-corrected over the comparisons
+of its kind in its table (`zoo.metrics.stats`); a difference that does not pass is said to be
+not significant, never "better". Rankings from one seed (tuning's candidates) are labelled as
+hints. Time-to-target is reported as measured (means over seeds), without a test.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from zoo.metrics.stats import ALPHA, describe, holm, separation, welch
+from zoo.report.document import anchor
+from zoo.report.tables import headline
+from zoo.specs.schedules import split_row_label
+
+
+@dataclass
+class Table:
+    """One table of a report: a model on a data set (under one backend)."""
+
+    title: str  # the section heading, e.g. "cnn_small on fashion_mnist"
+    results: pd.DataFrame  # its trials (results_frame rows)
+
+    @property
+    def task(self) -> str:
+        return self.results["task"].iloc[0]
+
+    @property
+    def link(self) -> str:
+        return f"[{self.title}](#{anchor(self.title)})"
+
+    def cells(self) -> dict[tuple[str, str], list[float]]:
+        """(row, regularizer) -> the headline metric of every finished seed."""
+        col = headline(self.task).column
+        cells: dict[tuple[str, str], list[float]] = {}
+        for (row, reg), sub in self.results.groupby(["optimizer", "regularizer"], sort=False):
+            ok = sub[sub["status"] == "ok"][col]
+            cells[(row, reg)] = [float(v) for v in ok if math.isfinite(v)]
+        return cells
+
+
+def _name(cell: tuple[str, str]) -> str:
+    return f"`{cell[0]}` + `{cell[1]}`"
+
+
+def _fmt(task: str, value: float) -> str:
+    return f"{value:.{headline(task).digits}f}"
+
+
+def _diff(task: str, d: float) -> str:
+    return f"{d * 100:+.1f} pp" if headline(task).column != "fid" else f"{d:+.1f} FID"
+
+
+def leading_group(table: Table) -> str | None:
+    """The table's leader, and whether it is separated from every other cell."""
+    cells = table.cells()
+    h = headline(table.task)
+    sep = separation({_name(k): v for k, v in cells.items()}, higher_is_better=h.higher_is_better)
+    if sep.leader is None:
+        return None
+    mean, _, n = sep.stats[sep.leader]
+    lead = f"{sep.leader} ({_fmt(table.task, mean)}, {n} seeds)"
+    if len(cells) == 1:
+        return f"{lead} is the only cell."
+    if n < 2:
+        return f"{lead} leads, but one seed cannot separate it from the rest."
+    tied = [c for c in sep.tied if c != sep.leader]
+    if not tied:
+        least = min(sep.stats[c][2] for c in sep.adjusted_p)
+        return (
+            f"{lead} leads, separated from every other cell (Welch, Holm-corrected over "
+            f"{len(sep.adjusted_p)} comparisons, 5%; the others have {least}+ seeds)."
+        )
+    group = ", ".join(
+        f"{c} ({_fmt(table.task, sep.stats[c][0])}, {sep.stats[c][2]} seeds)" for c in tied[:4]
+    ) + (f" and {len(tied) - 4} more" if len(tied) > 4 else "")
+    return (
+        f"tied at the top: {lead}, {group}: not separated from the leader (Welch, "
+        f"Holm-corrected over {len(sep.adjusted_p)} comparisons, 5%)."
+    )
+
+
+def _contrasts(
+    table: Table, pairs: list[tuple[tuple[str, str], tuple[str, str]]]
+) -> list[tuple[tuple[str, str], tuple[str, str], float, float]]:
+    """(cell, baseline, difference of means, Holm-adjusted p) for each pair with seeds."""
+    cells = table.cells()
+    raw, diffs = {}, {}
+    for cell, base in pairs:
+        a, b = describe(cells.get(cell, [])), describe(cells.get(base, []))
+        p, _, _ = welch(a, b)
+        if math.isfinite(p):
+            raw[(cell, base)] = p
+            diffs[(cell, base)] = a[0] - b[0]
+    adjusted = holm(raw)
+    return [(c, b, diffs[(c, b)], adjusted[(c, b)]) for c, b in raw]
+
+
+def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
+    """Which of `pairs` (cell against its baseline) differ significantly, and which way."""
+    found = _contrasts(table, pairs)
+    if not found:
+        return None
+    higher = headline(table.task).higher_is_better
+    helped, hurt = [], []
+    for cell, base, d, p in found:
+        if p < ALPHA:
+            words = f"{_name(cell)} vs `{base[0] if cell[0] != base[0] else base[1]}` " \
+                f"({_diff(table.task, d)}, p = {p:.3f})"  # fmt: skip
+            (helped if (d > 0) == higher else hurt).append(words)
+    n = len(found)
+    if not helped and not hurt:
+        return (
+            f"no {what} differed significantly from {baseline} ({n} comparison"
+            f"{'s' if n > 1 else ''}, Welch, Holm-corrected, 5%)."
+        )
+    parts = []
+    if helped:
+        parts.append("helped: " + "; ".join(helped))
+    if hurt:
+        parts.append("hurt: " + "; ".join(hurt))
+    rest = n - len(helped) - len(hurt)
+    return f"{what}s against {baseline} ({n} comparisons, Welch, Holm-corrected, 5%): " + \
+        ", ".join(parts) + f"; {rest} not significant."  # fmt: skip
+
+
+def regularizer_effects(table: Table) -> str | None:
+    """Each regularizer against `none` under the same optimizer (and schedule)."""
+    keys = table.cells()
+    pairs = [((row, reg), (row, "none")) for row, reg in keys
+             if reg != "none" and (row, "none") in keys]  # fmt: skip
+    return _effects(table, "regularizer", "`none` under the same optimizer", pairs)
+
+
+def schedule_effects(table: Table) -> str | None:
+    """Each schedule against `constant` with the same optimizer and regularizer."""
+    keys = table.cells()
+    pairs = []
+    for row, reg in keys:
+        optimizer, schedule = split_row_label(row)
+        if schedule != "constant" and (optimizer, reg) in keys:
+            pairs.append(((row, reg), (optimizer, reg)))
+    return _effects(table, "schedule", "`constant` with the same optimizer and regularizer",
+                    pairs)  # fmt: skip
+
+
+def tuning_changes(tuning: dict[str, Any] | None, model: str) -> str | None:
+    """Whether tuning changed which optimizer leads (seed 0, validation accuracy)."""
+    cells = [c for c in (tuning or {}).get("cells", []) if c["model"] == model and
+             "chosen_lr" in c]  # fmt: skip
+    if len(cells) < 2:
+        return None
+
+    def val(c, lr):
+        hit = [x["val_accuracy"] for x in c["candidates"] if x["lr"] == lr]
+        return hit[0] if hit and hit[0] is not None else -math.inf
+
+    def name(c):
+        return f"`{c['optimizer']}` + `{c['regularizer']}`"
+
+    default = max(cells, key=lambda c: val(c, c["default_lr"]))
+    tuned = max(cells, key=lambda c: val(c, c["chosen_lr"]))
+    moved = sum(c["chosen_lr"] != c["default_lr"] for c in cells)
+    head = (
+        f"tuning ({tuning['budget']}) chose a rate other than the default for {moved} of "
+        f"{len(cells)} cells; "
+    )
+    if default is tuned:
+        return head + (
+            f"the leader on validation stayed {name(tuned)} ({val(tuned, tuned['chosen_lr']):.3f}"
+            "; one seed: a hint, not a tested claim)."
+        )
+    return head + (
+        f"it changed the leader on validation from {name(default)} "
+        f"({val(default, default['default_lr']):.3f} at default rates) to {name(tuned)} "
+        f"({val(tuned, tuned['chosen_lr']):.3f}; one seed: a hint, not a tested claim)."
+    )
+
+
+def time_to_target(summary: pd.DataFrame) -> str | None:
+    """The fastest cell to the target validation accuracy (every seed reaching it)."""
+    sub = summary[summary["target"].notna() & summary["target_seconds_mean"].notna()]
+    if sub.empty:
+        return None
+    best = sub.loc[sub["target_seconds_mean"].idxmin()]
+    total = int(summary["target"].notna().sum())
+    return (
+        f"fastest to {best['target']:g} validation accuracy: `{best['optimizer']}` + "
+        f"`{best['regularizer']}` ({best['target_seconds_mean']:.1f} s of training, mean of "
+        f"{int(best['target_reached'])} seeds); {len(sub)} of {total} cells reached it with "
+        "every seed."
+    )
+
+
+def diverged(table: Table) -> str | None:
+    bad = table.results[table.results["status"] == "diverged"]
+    if bad.empty:
+        return None
+    counts = bad.groupby(["optimizer", "regularizer"], sort=False).size()
+    seeds = table.results.groupby(["optimizer", "regularizer"], sort=False).size()
+    items = [f"{_name(k)} ({n}/{seeds[k]} seeds)" for k, n in counts.items()]
+    return "diverged: " + ", ".join(items) + "."
+
+
+def findings(
+    tables: list[Table], summaries: dict[str, pd.DataFrame], tuning: dict[str, Any] | None
+) -> list[str]:
+    """The report's findings, one bullet per sentence, grouped by table."""
+    out = []
+    for table in tables:
+        model = table.results["model"].iloc[0]
+        summary = summaries[table.title]
+        sentences = [
+            leading_group(table),
+            regularizer_effects(table),
+            schedule_effects(table),
+            tuning_changes(tuning, model),
+            time_to_target(summary),
+            diverged(table),
+        ]
+        out += [f"{table.link}: {s}" for s in sentences if s]
+    return out
