@@ -26,6 +26,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from zoo.bench import reuse
 from zoo.bench.provenance import environment
 from zoo.bench.store import SCHEMA
 from zoo.bench.suite import Trial
@@ -184,17 +185,28 @@ def _train(
     model = info.builder(**ds.model_kwargs, **trial.model_options, regularizer=trial.regularizer)
     reg, schedule = trial.regularizer, trial.schedule or parse_schedule(None)
     total_steps = trial.epochs * steps_per_epoch(len(ds.x_train), trial.batch_size)
+    optimizers = [build_optimizer(trial.optimizer, schedule, total_steps)]
     if gan:
-        optimizers = [
-            build_optimizer(trial.optimizer, schedule, total_steps),
-            build_optimizer(trial.d_optimizer or trial.optimizer, schedule, total_steps),
-        ]
-        model.compile(g_optimizer=optimizers[0], d_optimizer=optimizers[1], jit_compile=jit)
-        train, validation = {"x": ds.x_train, "batch_size": trial.batch_size}, None
+        optimizers.append(build_optimizer(trial.d_optimizer or trial.optimizer, schedule,
+                                          total_steps))  # fmt: skip
+        optimizers[0].build(model.generator.trainable_variables)
+        optimizers[1].build(model.discriminator.trainable_variables)
     else:
-        optimizers = [build_optimizer(trial.optimizer, schedule, total_steps)]
+        optimizers[0].build(model.trainable_variables)
+    # A compiled model of the same shape from an earlier trial: set to this trial's fresh
+    # state, it skips tracing (zoo.bench.reuse).
+    shape = reuse.key(trial.config(), schedule.constant) if not jit else None
+    compiled = reuse.take(shape, model, optimizers)
+    if compiled is not None:
+        model, optimizers = compiled.model, compiled.optimizers
+    elif gan:
+        model.compile(g_optimizer=optimizers[0], d_optimizer=optimizers[1], jit_compile=jit)
+    else:
         loss, metrics = loss_and_metrics(info.task, reg)
         model.compile(optimizer=optimizers[0], loss=loss, metrics=metrics, jit_compile=jit)
+    if gan:
+        train, validation = {"x": ds.x_train, "batch_size": trial.batch_size}, None
+    else:
         y_train, y_val = (
             targets(y, info.task, reg, ds.num_classes) for y in (ds.y_train, ds.y_val)
         )
@@ -216,6 +228,7 @@ def _train(
         **train, validation_data=validation, epochs=trial.epochs, callbacks=callbacks, verbose=0
     )
     fit_time = time.perf_counter() - t_fit
+    reuse.keep(shape, model, optimizers)
     for optimizer in optimizers:  # Schedule-Free AdamW: evaluate and keep its averaged weights
         to_averaged_weights(optimizer)
     csv_log = checkpoint_dir / "history.csv" if checkpoint_dir is not None else None
