@@ -74,6 +74,9 @@ def take(cache_key: str | None, fresh: keras.Model, optimizers: list) -> Compile
         return None
     for source, target in zip(sources, targets, strict=True):
         target.assign(source)
+    # Left by a resumed trial's BackupAndRestore, it would start the next trial late.
+    compiled.model._initial_epoch = None
+    compiled.model.stop_training = False
     return compiled
 
 

@@ -32,6 +32,7 @@ from zoo.bench.store import SCHEMA
 from zoo.bench.suite import Trial
 from zoo.bench.training import (
     AveragedWeightsForEvaluation,
+    Backup,
     EpochMonitor,
     build_optimizer,
     chance_losses,
@@ -218,9 +219,7 @@ def _train(
         checkpoint_dir = Path(checkpoint_dir)
         checkpoint_dir.mkdir(parents=True, exist_ok=True)
         callbacks += [
-            keras.callbacks.BackupAndRestore(
-                str(checkpoint_dir / "backup"), delete_checkpoint=False
-            ),
+            Backup(str(checkpoint_dir / "backup")),
             keras.callbacks.CSVLogger(str(checkpoint_dir / "history.csv"), append=True),
         ]
     t_fit = time.perf_counter()
