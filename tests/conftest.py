@@ -114,3 +114,20 @@ def imdb_dir(isolated_data, monkeypatch):
     monkeypatch.setenv("ZOO_CACHE_DIR", str(isolated_data / "cache"))
     write_imdb_archive(isolated_data / "d" / "aclImdb.tar.gz")
     return isolated_data / "d"
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium for the HTML report's render tests. Where none is installed (and
+    `make test` could not install one: no root), the test is skipped with how to enable it;
+    under CI (`CI=true`, as `.ci/run` runs) a missing browser is a failure."""
+    from zoo.errors import ZooError
+    from zoo.report.browser import chromium
+
+    try:
+        return chromium()
+    except ZooError as exc:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            raise
+        pytest.skip(f"{exc} Run `make browser` as root (or `sudo apt-get install chromium`) "
+                    "to run this test.")  # fmt: skip

@@ -175,7 +175,7 @@ def test_compare_says_which_cells_reproduce(fixture_dir, tmp_path):
     assert cli(fixture_dir, tmp_path / "missing").returncode == 2
 
 
-def test_html_report_is_self_contained_and_renders_in_chromium(fixture_dir, tmp_path):
+def test_html_report_is_self_contained_and_renders_in_chromium(fixture_dir, tmp_path, browser):
     """index.html: every plot embedded, sortable tables, provenance; headless Chromium (Debian's
     package, `make browser`) loads every image and the page's script runs."""
     from zoo.report.browser import render, screenshot
@@ -201,7 +201,7 @@ def test_html_report_is_self_contained_and_renders_in_chromium(fixture_dir, tmp_
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10000
 
 
-def test_committed_quick_report_renders_with_every_image():
+def test_committed_quick_report_renders_with_every_image(browser):
     from pathlib import Path
 
     from zoo.report.browser import render
@@ -212,7 +212,7 @@ def test_committed_quick_report_renders_with_every_image():
     assert (quick / "screenshot.png").stat().st_size > 50000
 
 
-def test_html_tables_sort_by_a_column(fixture_dir):
+def test_html_tables_sort_by_a_column(fixture_dir, browser):
     """The page's script sorts a table by a clicked column (`#sort=T:C` clicks it on load):
     numbers by value, cells without one (`diverged`) last."""
     import re
@@ -232,3 +232,29 @@ def test_html_tables_sort_by_a_column(fixture_dir):
     assert first_table_rows("sort=0:2") == ["adam", "sgd"]
     # Column 1 is `none`: sgd 0.71 < adam 0.82 ascending.
     assert first_table_rows("sort=0:1") == ["sgd", "adam"]
+
+
+def test_render_tests_skip_without_a_browser_but_fail_under_ci(tmp_path):
+    """No Chromium on PATH: the render test is skipped with how to enable it, unless CI=true,
+    where a missing browser is a failure (CI must run it)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    test = "tests/test_report.py::test_html_tables_sort_by_a_column"
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["PATH"] = str(Path(sys.executable).parent)  # the venv's tools, no browser
+    root = Path(__file__).resolve().parents[1]
+
+    def run(extra):
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p",
+                               "no:cacheprovider", test], cwd=root, env={**env, **extra},
+                              capture_output=True, text=True, timeout=600)  # fmt: skip
+
+    skipped = run({})
+    assert skipped.returncode == 0 and "1 skipped" in skipped.stdout
+    assert "no Chromium found" in skipped.stdout and "make browser" in skipped.stdout
+    failed = run({"CI": "true"})
+    assert failed.returncode == 1 and "1 error" in failed.stdout  # the fixture raises
+    assert "no Chromium found" in failed.stdout

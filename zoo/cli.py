@@ -176,6 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--address", help="with --executor ray: the cluster (default: start one here)")
     p.add_argument(
+        "--tensorboard",
+        action="store_true",
+        help="write each trial's TensorBoard logs to OUT/tensorboard/<config_hash>/ "
+        "(compare trials with `tensorboard --logdir OUT/tensorboard`)",
+    )
+    p.add_argument(
         "--save-weights",
         action="store_true",
         help="keep each trained model's weights beside its record (results/<hash>.weights.h5)",
@@ -303,6 +309,9 @@ def cmd_bench(args) -> int:
     budget = tuning_budget(trials)
     if args.dry_run:
         return _dry_run(trials, budget)
+    from zoo.bench import preflight
+
+    preflight(trials, args.data_dir)  # missing data, impossible sizes: refused, nothing made
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write-test"
@@ -330,6 +339,7 @@ def cmd_bench(args) -> int:
             data_dir=args.data_dir,
             progress=not args.no_progress,
             save_weights=args.save_weights,
+            tensorboard=args.tensorboard,
             jobs=args.jobs,
             executor=args.executor,
             address=args.address,

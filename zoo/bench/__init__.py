@@ -20,7 +20,16 @@ from pathlib import Path
 from zoo.bench.store import DONE, Store
 from zoo.bench.suite import Trial, expand, list_suites, load_suite
 
-__all__ = ["RunSummary", "Store", "Trial", "expand", "list_suites", "load_suite", "run_trials"]
+__all__ = [
+    "RunSummary",
+    "Store",
+    "Trial",
+    "expand",
+    "list_suites",
+    "load_suite",
+    "preflight",
+    "run_trials",
+]
 
 
 @dataclass
@@ -33,15 +42,29 @@ class RunSummary:
     wall_time_s: float = 0.0
 
 
-def _preflight(trials: list[Trial], data_dir: str | None) -> None:
-    """Read each data set once before any training, so missing data fails fast."""
+def preflight(trials: list[Trial], data_dir: str | None, sizes: bool = True) -> None:
+    """Read each data set once and (`sizes`) check every trial's split sizes against it,
+    before any training (and, from the CLI, before the output folder is made): missing data
+    or an impossible size fails fast and leaves nothing behind."""
     from zoo.data import load_dataset
 
-    wanted = dict.fromkeys((t.dataset, tuple(sorted(t.data_options.items()))) for t in trials)
-    for name, options in wanted:
-        load_dataset(
-            name, train_size=1, val_size=0, test_size=1, data_dir=data_dir, **dict(options)
+    if data_dir is not None and not Path(data_dir).is_dir():
+        from zoo.errors import UsageError
+
+        what = "a file" if Path(data_dir).exists() else "missing"
+        raise UsageError(
+            f"--data-dir {data_dir}: {what}, not a folder. Give the folder that holds the data "
+            "files (or leave it out to search ZOO_DATA_DIR, the Keras cache and "
+            "/usr/share/datasets)."
         )
+    wanted = dict.fromkeys(
+        (t.dataset, tuple(sorted(t.data_options.items())),
+         *((t.train_size, t.val_size, t.test_size) if sizes else (1, 0, 1)))
+        for t in trials
+    )  # fmt: skip
+    for name, options, train, val, test in wanted:
+        load_dataset(name, train_size=train, val_size=val, test_size=test, data_dir=data_dir,
+                     **dict(options))  # fmt: skip
 
 
 def _epoch_metrics(logs: dict) -> str:
@@ -70,6 +93,7 @@ def run_trials(
     progress: bool = True,
     stream=None,
     save_weights: bool = False,
+    tensorboard: bool = False,
     jobs: int = 1,
     executor: str = "local",
     address: str | None = None,
@@ -77,6 +101,7 @@ def run_trials(
     """Run every trial whose record is not yet in `out`; show progress and an ETA.
 
     `save_weights`: store each trained model's weights beside its record (see `run_trial`).
+    `tensorboard`: write each trial's TensorBoard logs to `<out>/tensorboard/<config_hash>/`.
     `jobs`, `executor`, `address`: run the trials in worker processes or Ray tasks
     (`zoo.bench.executors`) instead of in this process; records are gathered and written here
     all the same. Trials under a Keras backend other than this process's always run in
@@ -98,7 +123,7 @@ def run_trials(
     todo = [t for t in trials if t.config_hash not in done]
     summary.skipped = len(trials) - len(todo)
     if todo:
-        _preflight(todo, data_dir)
+        preflight(todo, data_dir, sizes=False)
     t0 = time.perf_counter()
     bar = tqdm(
         total=len(trials),
@@ -114,7 +139,7 @@ def run_trials(
             f"{summary.skipped} of {len(trials)} trials already done in {out}, skipped.",
             file=stream,
         )
-    run = _Run(store, bar, summary, stream)
+    run = _Run(store, bar, summary, stream, tensorboard)
     kwargs = {"data_dir": data_dir, "save_weights": save_weights}
     with bar:
         for backend, group in _by_backend(todo).items():
@@ -169,6 +194,7 @@ class _Run:
     bar: object
     summary: RunSummary
     stream: object
+    tensorboard: bool = False
 
     def write(self, line: str) -> None:
         from tqdm import tqdm
@@ -196,6 +222,11 @@ class _Run:
 
     def checkpoints(self, trial: Trial) -> Path:
         return _checkpoints(self.store.out, trial.config_hash)
+
+    def tensorboard_dir(self, trial: Trial) -> str | None:
+        """`<out>/tensorboard/<config_hash>`: one run per trial for `tensorboard --logdir`."""
+        return str(self.store.out / "tensorboard" / trial.config_hash) if self.tensorboard \
+            else None  # fmt: skip
 
     def finish(self, trial: Trial, record: dict) -> None:
         """Store a finished trial's record, drop its checkpoints, report it."""
@@ -225,7 +256,11 @@ class _Run:
                 continue
             try:
                 record = run_trial(
-                    trial, on_epoch=on_epoch, checkpoint_dir=self.checkpoints(trial), **kwargs
+                    trial,
+                    on_epoch=on_epoch,
+                    checkpoint_dir=self.checkpoints(trial),
+                    tensorboard_dir=self.tensorboard_dir(trial),
+                    **kwargs,
                 )
                 self.finish(trial, record)
             finally:
@@ -245,7 +280,10 @@ class _Run:
                     trial = queue.pop(0)
                     if self.take(trial):
                         future = pool.submit(
-                            trial, checkpoint_dir=str(self.checkpoints(trial)), **kwargs
+                            trial,
+                            checkpoint_dir=str(self.checkpoints(trial)),
+                            tensorboard_dir=self.tensorboard_dir(trial),
+                            **kwargs,
                         )
                         pending[future] = trial
                 if not pending:

@@ -31,7 +31,8 @@ def threads_per_worker(jobs: int) -> int:
 
 
 def run_in_worker(trial, threads: int, data_dir: str | None, checkpoint_dir: str | None,
-                  save_weights: bool) -> dict[str, Any]:  # fmt: skip
+                  save_weights: bool, tensorboard_dir: str | None = None,
+                  ) -> dict[str, Any]:  # fmt: skip
     """Run one trial in a worker (a local process or a Ray task) and return its record."""
     start(threads)
     from zoo.bench.runner import run_trial
@@ -41,6 +42,7 @@ def run_in_worker(trial, threads: int, data_dir: str | None, checkpoint_dir: str
         data_dir=data_dir,
         checkpoint_dir=Path(checkpoint_dir) if checkpoint_dir else None,
         save_weights=save_weights,
+        tensorboard_dir=Path(tensorboard_dir) if tensorboard_dir else None,
     )
 
 

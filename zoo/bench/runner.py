@@ -71,6 +71,7 @@ def run_trial(
     on_epoch: Callable[[int, dict], None] | None = None,
     checkpoint_dir: Path | None = None,
     save_weights: bool = False,
+    tensorboard_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Train and evaluate `trial`; return its record (status `ok`, `diverged` or `failed`).
 
@@ -79,6 +80,7 @@ def run_trial(
     `on_epoch(epoch, logs)` is called after every epoch (for progress display).
     `checkpoint_dir`: where per-epoch checkpoints go, and a killed trial resumes from; the
     caller removes it once the record is stored.
+    `tensorboard_dir`: write Keras's TensorBoard logs (losses and metrics per epoch) there.
     `save_weights`: keep the trained weights (`weights.h5`) and, for text, the vocabulary
     (`vocabulary.txt`) as files of the record, with their SHA-256 (`make weights` uses them).
     """
@@ -97,7 +99,9 @@ def run_trial(
     }
     t0 = time.perf_counter()
     try:
-        record.update(_train(trial, data_dir, on_epoch, checkpoint_dir, save_weights))
+        record.update(
+            _train(trial, data_dir, on_epoch, checkpoint_dir, save_weights, tensorboard_dir)
+        )
     except ZooError:
         raise
     except Exception as exc:
@@ -165,7 +169,12 @@ def _keep_files(out: dict[str, Any], model: keras.Model, vocabulary: list[str] |
 
 
 def _train(
-    trial: Trial, data_dir: str | None, on_epoch, checkpoint_dir, save_weights: bool = False
+    trial: Trial,
+    data_dir: str | None,
+    on_epoch,
+    checkpoint_dir,
+    save_weights: bool = False,
+    tensorboard_dir=None,
 ) -> dict[str, Any]:
     info = model_info(trial.model)
     gan = info.task == GENERATION
@@ -222,6 +231,8 @@ def _train(
             Backup(str(checkpoint_dir / "backup")),
             keras.callbacks.CSVLogger(str(checkpoint_dir / "history.csv"), append=True),
         ]
+    if tensorboard_dir is not None:
+        callbacks.append(keras.callbacks.TensorBoard(str(tensorboard_dir), write_graph=False))
     t_fit = time.perf_counter()
     history = model.fit(
         **train, validation_data=validation, epochs=trial.epochs, callbacks=callbacks, verbose=0

@@ -1,6 +1,8 @@
 """Suites: models x optimizers x regularizers x seeds under a profile, read from TOML.
 
-A suite file lives in `benchmarks/suites/<name>.toml`:
+A suite is a TOML file: the built-in ones ship inside the package (`zoo/suites/`, which
+the repository's `benchmarks/suites/` links to, so there is one copy), and `--suite
+my.toml` runs any other:
 
     description = "..."
     [defaults]                 # trial settings shared by every profile
@@ -68,13 +70,14 @@ GRID_KEYS = set(SETTINGS) | set(AXES) | set(OPTIONAL_AXES)
 
 
 def suites_dirs() -> list[Path]:
-    """Where suite files are looked for: `$ZOO_SUITES_DIR`, `./benchmarks/suites`, the repo's."""
+    """Where suites are looked for by name: `$ZOO_SUITES_DIR`, `./benchmarks/suites`, and the
+    package's own (`zoo/suites`, installed with it)."""
     dirs = []
     if os.environ.get("ZOO_SUITES_DIR"):
         dirs.append(Path(os.environ["ZOO_SUITES_DIR"]))
     dirs.append(Path.cwd() / "benchmarks" / "suites")
-    dirs.append(Path(__file__).resolve().parents[2] / "benchmarks" / "suites")
-    return list(dict.fromkeys(dirs))
+    dirs.append(Path(__file__).resolve().parents[1] / "suites")
+    return list(dict.fromkeys(d.resolve() for d in dirs))
 
 
 def list_suites() -> dict[str, Path]:

@@ -52,6 +52,11 @@ def search_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
     """The folders searched for data files, in order (see the module docstring)."""
     dirs = []
     if data_dir:
+        if not Path(data_dir).is_dir():
+            from zoo.errors import UsageError
+
+            what = "is a file" if Path(data_dir).exists() else "does not exist"
+            raise UsageError(f"data_dir {data_dir} {what}: give the folder with the data files.")
         dirs.append(Path(data_dir))
     if os.environ.get("ZOO_DATA_DIR"):
         dirs.append(Path(os.environ["ZOO_DATA_DIR"]))

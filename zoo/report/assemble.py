@@ -36,8 +36,10 @@ from zoo.specs.schedules import row_label
 
 
 def _commit(env: dict[str, Any]) -> str:
-    commit = (env.get("git_commit") or "unknown")[:12]
-    return commit + (" (uncommitted changes)" if env.get("git_dirty") else "")
+    """The git commit that made a record, or, for an installed package, its version."""
+    if not env.get("git_commit"):
+        return f"none: installed package zoo {env.get('zoo', 'unknown')}"
+    return env["git_commit"][:12] + (" (uncommitted changes)" if env.get("git_dirty") else "")
 
 
 def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]:
