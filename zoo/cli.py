@@ -104,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", type=_csv, help="e.g. cnn_small,cnn_vgg")
     p.add_argument("--optimizers", type=_csv, help="e.g. adam,sgd:lr=0.05,nesterov")
     p.add_argument(
+        "--datasets",
+        type=_csv,
+        help="train on these data sets instead of each model's own, where the input fits: "
+        "a built-in one or any TFDS classification set, e.g. tfds:kmnist,tfds:cifar10",
+    )
+    p.add_argument(
         "--schedules",
         type=_csv,
         help="learning-rate schedules, e.g. constant,cosine,warmup_cosine:warmup=0.1 "
@@ -264,6 +270,8 @@ def cmd_list(args) -> int:
 
         for name, info in DATASETS.items():
             print(f"{name:14s} {info.description}")
+        print(f"{'tfds:NAME':14s} any TensorFlow Datasets image or text classification set, "
+              "e.g. tfds:kmnist, tfds:cifar10, tfds:imdb_reviews (--datasets)")  # fmt: skip
     else:  # profiles
         from zoo.bench import expand, load_suite
 
@@ -285,6 +293,7 @@ def cmd_bench(args) -> int:
         "optimizers": args.optimizers,
         "regularizers": args.regularizers,
         "schedules": args.schedules,
+        "datasets": args.datasets,
         "seeds": args.seeds,
         "epochs": args.epochs,
         "train_size": args.train_size,

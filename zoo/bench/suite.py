@@ -63,7 +63,8 @@ SETTINGS: dict[str, Any] = {
     "backend": None,  # Keras backend(s): "jax" or ["tensorflow", "torch"]; None: this process's
 }
 AXES = ("models", "optimizers", "regularizers")
-OPTIONAL_AXES = {"schedules": ["constant"]}  # axes a grid may leave out, with their default
+# Axes a grid may leave out, with their default (`datasets`: None is each model's own).
+OPTIONAL_AXES = {"schedules": ["constant"], "datasets": [None]}
 SUITE_KEYS = {"description", "defaults", "profiles"}
 PROFILE_KEYS = set(SETTINGS) | {"description", "grid"}
 GRID_KEYS = set(SETTINGS) | set(AXES) | set(OPTIONAL_AXES)
@@ -113,6 +114,7 @@ class Trial:
     tune: str | None = field(default=None, compare=False)  # tuning budget; not a trial property
     schedule: ScheduleSpec | None = None  # the learning-rate schedule; None: constant
     race: tuple[int, int] | None = field(default=None, compare=False)  # seeds MIN..MAX
+    dataset_version: str | None = None  # a TFDS data set's version
 
     def __post_init__(self) -> None:
         if self.schedule is not None and self.schedule.constant:
@@ -126,6 +128,8 @@ class Trial:
         valid.
         """
         extra: dict[str, Any] = {}
+        if self.dataset_version is not None:
+            extra["dataset_version"] = self.dataset_version
         if self.schedule is not None:
             extra["schedule"] = self.schedule.to_config()
         if self.d_optimizer is not None:
@@ -309,6 +313,13 @@ def _versions_for(backend: str | None, versions: dict[str, str] | None) -> dict[
     return backend_versions(backend)
 
 
+def _dataset_version(name: str) -> str | None:
+    """A TFDS data set's version (it changes the data, so it is part of the config)."""
+    from zoo.data import dataset_info
+
+    return dataset_info(name).version
+
+
 def _schedule_pairs(optimizers, schedules, notes: list[str] | None):
     """(optimizer pair, schedule) combinations of a grid. A schedule-free optimizer takes
     only `constant`: its other pairs are left out (and said so in `notes`); one left with
@@ -369,6 +380,8 @@ def expand(
         for a, default in OPTIONAL_AXES.items():
             axes[a] = overrides.get(a, grid.get(a, default))
         for a, values in axes.items():
+            if a == "datasets" and values == [None]:
+                continue
             if not values or not isinstance(values, list):
                 raise UsageError(f"profile {profile!r}: a grid needs a non-empty list {a} = [...].")
         for key in ("epochs", "batch_size"):
@@ -417,11 +430,19 @@ def expand(
                         f"optimizer pair {g.label}/{d.label}: a generator/discriminator pair "
                         f"applies only to GANs, and {info.name} is not one."
                     )
+        datasets = {}
+        for info in infos:
+            names = [d or info.dataset for d in axes["datasets"]]
+            for name in names:
+                info.check_dataset(name)
+            datasets[info.name] = list(dict.fromkeys(names))
         combos = itertools.product(runtimes, infos, pairs, regularizers, seeds)
-        for runtime, info, ((opt, d_opt), schedule), reg, seed in combos:
+        combos = [(r, i, d, p, g, s_) for r, i, p, g, s_ in combos for d in datasets[i.name]]
+        for runtime, info, dataset, ((opt, d_opt), schedule), reg, seed in combos:
             t = Trial(
                 model=info.name,
-                dataset=info.dataset,
+                dataset=dataset,
+                dataset_version=_dataset_version(dataset),
                 optimizer=opt,
                 regularizer=reg,
                 seed=seed,

@@ -5,7 +5,8 @@
     ((5000, 28, 28, 1), (5000, 28, 28, 1), (10000, 28, 28, 1))
 
 Where files are looked for: see `zoo.data.files` (argument, `ZOO_DATA_DIR`, Keras cache,
-`/usr/share/datasets`, download).
+`/usr/share/datasets`, download). Any TFDS image or text classification data set works too,
+as `tfds:NAME` (`zoo.data.tfds`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zoo.data import images, text
+from zoo.data import images, text, tfds
 from zoo.data.files import search_dirs
 from zoo.data.splits import Dataset, split_indices
 from zoo.errors import UsageError, unknown_name
@@ -32,8 +33,10 @@ class DatasetInfo:
     class_names: list[str]
     description: str
     options: tuple[str, ...] = ()  # keyword options the loader takes (`data_options`)
+    version: str | None = None  # a TFDS data set's version (part of its trials' config)
 
 
+TEXT_OPTIONS = ("vocab_size", "sequence_length")
 DATASETS: dict[str, DatasetInfo] = {
     "fashion_mnist": DatasetInfo(
         "fashion_mnist", images.fashion_mnist, "image", 10, images.FASHION_CLASSES,
@@ -50,7 +53,7 @@ DATASETS: dict[str, DatasetInfo] = {
     "imdb": DatasetInfo(
         "imdb", text.imdb, "text", 2, ["negative", "positive"],
         "IMDB movie reviews (raw text, vectorized), 25k train / 25k test, binary sentiment",
-        options=("vocab_size", "sequence_length"),
+        options=TEXT_OPTIONS,
     ),
 }  # fmt: skip
 
@@ -61,9 +64,24 @@ def list_datasets() -> list[str]:
     return list(DATASETS)
 
 
+def dataset_info(name: str) -> DatasetInfo:
+    """What is known of data set `name` (a built-in one, or `tfds:NAME`) before loading it;
+    an unknown name raises `UsageError` with the closest valid one."""
+    if tfds.is_tfds(name):
+        d = tfds.describe(name)
+        loader = functools.partial(tfds.load, name)
+        options = TEXT_OPTIONS if d["kind"] == "text" else ()
+        return DatasetInfo(name, loader, d["kind"], d["num_classes"], d["class_names"],
+                           d["description"], options, d["version"])  # fmt: skip
+    if name not in DATASETS:
+        raise unknown_name("dataset", name, [*DATASETS, "tfds:NAME"])
+    return DATASETS[name]
+
+
 @functools.lru_cache(maxsize=4)
 def _raw(name: str, data_dir: str | None, download: bool, verify: bool, options: tuple):
-    return DATASETS[name].loader(data_dir, download=download, verify=verify, **dict(options))
+    loader = dataset_info(name).loader
+    return loader(data_dir, download=download, verify=verify, **dict(options))
 
 
 def _check_options(info: DatasetInfo, options: dict) -> None:
@@ -95,9 +113,7 @@ def load_dataset(
     `sequence_length`). Raw files are read once per process and cached, so trials that share
     a data set do not re-read or re-vectorize it.
     """
-    if name not in DATASETS:
-        raise unknown_name("dataset", name, DATASETS)
-    info = DATASETS[name]
+    info = dataset_info(name)
     _check_options(info, options)
     key_dir = str(data_dir) if data_dir else None
     raw = _raw(name, key_dir, download, verify, tuple(sorted(options.items())))
@@ -127,4 +143,4 @@ def load_dataset(
     )  # fmt: skip
 
 
-__all__ = ["DATASETS", "Dataset", "list_datasets", "load_dataset", "search_dirs"]
+__all__ = ["DATASETS", "Dataset", "dataset_info", "list_datasets", "load_dataset", "search_dirs"]

@@ -185,6 +185,26 @@ class KeepLastTokens(keras.layers.Layer):
         return {**super().get_config(), "length": self.length}
 
 
+def vectorize(
+    train_texts: list[str], test_texts: list[str], *, vocab_size: int, sequence_length: int
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Token ids of the last `sequence_length` tokens of every text, and the vocabulary,
+    learnt from `train_texts` only (index 0 = padding, 1 = out-of-vocabulary)."""
+    vectorizer = make_vectorizer(vocab_size=vocab_size)
+    vectorizer.adapt(np.array(train_texts, dtype=object), batch_size=1024)
+    vocabulary = [str(w) for w in vectorizer.get_vocabulary()]
+    keep_last = KeepLastTokens(sequence_length)
+
+    def ids(texts: list[str]) -> np.ndarray:
+        parts = [
+            np.asarray(keep_last(vectorizer(np.array(texts[i : i + 1024], dtype=object))))
+            for i in range(0, len(texts), 1024)
+        ]
+        return np.concatenate(parts).astype("int32")
+
+    return ids(train_texts), ids(test_texts), vocabulary
+
+
 def imdb(
     data_dir=None,
     *,
@@ -211,19 +231,9 @@ def imdb(
         except (OSError, ValueError, KeyError):
             cached.unlink(missing_ok=True)  # a damaged cache is rebuilt
     x_train_text, y_train, x_test_text, y_test = read_reviews(folder)
-    vectorizer = make_vectorizer(vocab_size=vocab_size)
-    vectorizer.adapt(np.array(x_train_text, dtype=object), batch_size=1024)
-    vocabulary = [str(w) for w in vectorizer.get_vocabulary()]
-    keep_last = KeepLastTokens(sequence_length)
-
-    def vectorize(texts: list[str]) -> np.ndarray:
-        parts = [
-            np.asarray(keep_last(vectorizer(np.array(texts[i : i + 1024], dtype=object))))
-            for i in range(0, len(texts), 1024)
-        ]
-        return np.concatenate(parts).astype("int32")
-
-    x_train, x_test = vectorize(x_train_text), vectorize(x_test_text)
+    x_train, x_test, vocabulary = vectorize(
+        x_train_text, x_test_text, vocab_size=vocab_size, sequence_length=sequence_length
+    )
     fd, tmp = tempfile.mkstemp(dir=cache, suffix=".npz")
     os.close(fd)
     np.savez(tmp, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,

@@ -61,6 +61,25 @@ class ModelInfo:
                     f"choose one of {choices}."
                 )
 
+    def check_dataset(self, name: str) -> None:
+        """Raise `UsageError` unless this model can train on data set `name`: the same kind
+        of input as its own data set (images, text), two classes for a binary classifier,
+        and for a GAN its own data set (its FID classifier knows no other)."""
+        from zoo.data import dataset_info
+
+        if name == self.dataset:
+            return
+        other, own = dataset_info(name), dataset_info(self.dataset)
+        why = None
+        if self.task == "generation":
+            why = f"its FID comes from a {own.name} classifier, so it trains on {own.name} only"
+        elif other.kind != own.kind:
+            why = f"it reads {own.kind} and {name} is {other.kind}"
+        elif self.task == "binary_classification" and other.num_classes != 2:
+            why = f"it is a binary classifier and {name} has {other.num_classes} classes"
+        if why:
+            raise UsageError(f"model {self.name!r} cannot train on {name!r}: {why}.")
+
     def check_regularizer(self, reg: Regularization) -> None:
         """Raise `UsageError` if `reg` uses a component this model does not implement."""
         missing = sorted(reg.components - set(self.regularizers))
