@@ -4,7 +4,12 @@
 runtime), each capped to `cpu_count // N` threads so that N workers do not oversubscribe the
 cores. `zoo bench --executor ray [--address ADDR]` sends each trial to a Ray cluster (a local
 one when no address is given) as a task that declares `num_cpus` (and `num_gpus` where the
-workers have GPUs). Either way the driver claims each trial, gathers the records and writes
+workers have GPUs; on a cluster, `--address`, one CPU per trial unless
+`ZOO_CPUS_PER_TRIAL` says more). A Ray task's threads are the CPUs Ray reserved for it on
+the node it landed on (capped by that node's CPUs), not the driver's, and its record names
+the node (`env.node`). Ray re-runs a task whose node died (`max_retries`), so a trial on a
+lost node runs again elsewhere (resuming from its checkpoint where the nodes share the
+output folder's disk). Either way the driver claims each trial, gathers the records and writes
 them into the same store, so the folder, resuming and the report are the same as for a serial
 run. A worker's thread cap is set before its backend runs anything: TensorFlow's intra- and
 inter-op pools, OpenMP/oneDNN (`OMP_NUM_THREADS`), XLA's CPU client for JAX and
@@ -14,6 +19,7 @@ inter-op pools, OpenMP/oneDNN (`OMP_NUM_THREADS`), XLA's CPU client for JAX and
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import multiprocessing
 import os
 from pathlib import Path
@@ -30,20 +36,44 @@ def threads_per_worker(jobs: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, jobs))
 
 
-def run_in_worker(trial, threads: int, data_dir: str | None, checkpoint_dir: str | None,
+def _ray_placement(requested: int) -> tuple[int, dict[str, Any]]:
+    """Inside a Ray task: the threads it may use (the CPUs Ray reserved for it, at most its
+    node's) and which node it runs on."""
+    import ray
+
+    context = ray.get_runtime_context()
+    node = context.get_node_id()
+    assigned = context.get_assigned_resources().get("CPU", requested)
+    node_cpus = next((n["Resources"].get("CPU", assigned) for n in ray.nodes()
+                      if n["NodeID"] == node), assigned)  # fmt: skip
+    threads = max(1, int(min(assigned, node_cpus)))
+    return threads, {"id": node, "ip": ray.util.get_node_ip_address(), "cpus": node_cpus}
+
+
+def run_in_worker(trial, threads: int | None, data_dir: str | None, checkpoint_dir: str | None,
                   save_weights: bool, tensorboard_dir: str | None = None,
                   ) -> dict[str, Any]:  # fmt: skip
-    """Run one trial in a worker (a local process or a Ray task) and return its record."""
+    """Run one trial in a worker (a local process, or a Ray task: `threads` None) and return
+    its record."""
+    node = None
+    if threads is None:
+        threads, node = _ray_placement(1)
+        if checkpoint_dir:  # where a trial is running, for whoever watches a cluster's run
+            Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
+            (Path(checkpoint_dir) / "node.json").write_text(json.dumps(node))
     start(threads)
     from zoo.bench.runner import run_trial
 
-    return run_trial(
+    record = run_trial(
         trial,
         data_dir=data_dir,
         checkpoint_dir=Path(checkpoint_dir) if checkpoint_dir else None,
         save_weights=save_weights,
         tensorboard_dir=Path(tensorboard_dir) if tensorboard_dir else None,
     )
+    if node is not None:
+        record["env"] = {**record["env"], "node": node}
+    return record
 
 
 def worker_env(threads: int, backend: str | None) -> dict[str, str]:
@@ -87,7 +117,9 @@ class RayPool:
             ) from exc
         self.ray = ray
         self.jobs = jobs
-        self.threads = threads_per_worker(jobs)
+        # A local instance shares this machine's cores; a cluster's nodes have their own.
+        default = threads_per_worker(jobs) if address is None else 1
+        self.threads = int(os.environ.get("ZOO_CPUS_PER_TRIAL", default))
         env = {k: v for k, v in os.environ.items()
                if k.startswith(("ZOO_", "KERAS_", "TF_CPP")) or k == "PYTHONPATH"}  # fmt: skip
         env.update(worker_env(self.threads, backend))
@@ -103,10 +135,12 @@ class RayPool:
             )
         # The environment goes with each task: Ray starts workers per runtime environment,
         # so trials under different backends never share a worker.
-        self.task = ray.remote(num_cpus=self.threads, runtime_env={"env_vars": env})(run_in_worker)
+        # A task whose node dies is run again on another (Ray's default for system failures).
+        self.task = ray.remote(num_cpus=self.threads, max_retries=3,
+                               runtime_env={"env_vars": env})(run_in_worker)  # fmt: skip
 
     def submit(self, trial, **kwargs) -> concurrent.futures.Future:
-        ref = self.task.remote(trial, self.threads, **kwargs)
+        ref = self.task.remote(trial, None, **kwargs)  # threads: what Ray reserved on its node
         return ref.future()
 
     def shutdown(self, cancel: bool = False) -> None:
