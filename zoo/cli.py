@@ -48,24 +48,28 @@ def _seeds(text: str) -> int | str:
     return text.strip() if ".." in text else _count(text)
 
 
-def _options(text: str) -> dict[str, int | float | bool | str]:
-    """`key=value,...` -> a dict; values become int, float or bool where they read as one."""
-    options: dict[str, int | float | bool | str] = {}
+def _value(text: str) -> int | float | bool | str:
+    """int, float or bool where `text` reads as one, else the text."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _options(text: str) -> dict[str, int | float | bool | str | list]:
+    """`key=value,...` -> a dict; values become int, float or bool where they read as one,
+    and `a/b/c` a list (`widths=24/48/96`)."""
+    options: dict[str, int | float | bool | str | list] = {}
     for item in _csv(text):
         key, sep, value = (part.strip() for part in item.partition("="))
         if not sep or not key or not value:
             raise argparse.ArgumentTypeError(f"{item!r} is not key=value (e.g. pooling=max_mean)")
-        if value.lower() in ("true", "false"):
-            options[key] = value.lower() == "true"
-            continue
-        for kind in (int, float):
-            try:
-                options[key] = kind(value)
-                break
-            except ValueError:
-                pass
-        else:
-            options[key] = value
+        parts = value.split("/")
+        options[key] = [_value(p) for p in parts] if len(parts) > 1 else _value(value)
     return options
 
 
@@ -147,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_options,
         metavar="K=V,...",
         help="keyword arguments of the model builder, added to the suite's model_options "
-        "(e.g. pooling=max_mean,embedding_dropout=0.2; `zoo list models` names them)",
+        "(e.g. pooling=max_mean,embedding_dropout=0.2, a list as widths=24/48/96; `zoo list "
+        "models` names them)",
     )
     p.add_argument(
         "--data-options",

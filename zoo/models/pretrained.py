@@ -42,16 +42,16 @@ FEATURES = "features"  # the layer `include_top=False` ends at
 PROFILE = "full"
 RECIPES: dict[str, dict[str, Any]] = {
     "cnn_vgg.fashion_mnist": {
-        "models": ["cnn_vgg"], "optimizers": ["adam"], "regularizers": ["dropout+batchnorm"],
-        "seeds": 1, "epochs": 12,
+        "models": ["cnn_vgg"], "optimizers": ["adam"], "schedules": ["constant"],
+        "regularizers": ["dropout+batchnorm"], "seeds": 1, "epochs": 12,
     },
     "bilstm.imdb": {
-        "models": ["bilstm"], "optimizers": ["adam"], "regularizers": ["dropout:0.5"],
-        "seeds": 1, "epochs": 4, "batch_size": 32, "val_size": 0,
+        "models": ["bilstm"], "optimizers": ["adam"], "schedules": ["constant"],
+        "regularizers": ["dropout:0.5"], "seeds": 1, "epochs": 4, "batch_size": 32, "val_size": 0,
         "model_options": {"pooling": "max_mean", "embedding_dropout": 0.5},
     },
     "dcgan.fashion_mnist": {
-        "models": ["dcgan"], "optimizers": ["adam:lr=2e-4:beta_1=0.5"],
+        "models": ["dcgan"], "optimizers": ["adam:lr=2e-4:beta_1=0.5"], "schedules": ["constant"],
         "regularizers": ["batchnorm"], "seeds": 1, "epochs": 30, "batch_size": 128,
     },
 }  # fmt: skip
@@ -180,7 +180,10 @@ def command(tag: str, out: str = "runs/weights") -> str:
     args = [f"--profile {PROFILE}"]
     for key, value in RECIPES[tag].items():
         if isinstance(value, dict):
-            value = ",".join(f"{k}={v}" for k, v in value.items())
+            value = ",".join(
+                f"{k}={'/'.join(map(str, v)) if isinstance(v, list | tuple) else v}"
+                for k, v in value.items()
+            )
         elif isinstance(value, list):
             value = ",".join(value)
         args.append(f"--{key.replace('_', '-')} {value}")
