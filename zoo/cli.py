@@ -320,6 +320,14 @@ def cmd_bench(args) -> int:
     from zoo.bench.executors import make_pool
 
     make_pool(args.executor, args.jobs, args.address, check_only=True)
+    if args.tensorboard:
+        import importlib.util
+
+        if importlib.util.find_spec("tensorboard") is None:
+            raise UsageError(
+                "--tensorboard needs the tensorboard package: pip install 'zoo[tensorboard]' "
+                "(or pip install tensorboard)."
+            )
     budget = tuning_budget(trials)
     if args.dry_run:
         return _dry_run(trials, budget)
