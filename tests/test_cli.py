@@ -160,6 +160,11 @@ def test_list_commands():
         "nadam",
         "adamax",
         "lion",
+        "lamb",
+        "adafactor",
+        "ftrl",
+        "muon",
+        "schedule_free_adamw",
     ]:
         assert f"\n{name} " in "\n" + run.stdout
     models = zoo("list", "models").stdout
@@ -170,3 +175,28 @@ def test_list_commands():
     assert "smoke" in profiles and "quick" in profiles and "full" in profiles
     assert "zoo" in zoo("list", "suites").stdout
     assert zoo("--help").returncode == 0 and "bench" in zoo("bench", "--help").stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--data-dir", "FILE"], "a file, not a folder"),
+        (["--data-dir", "MISSING"], "missing, not a folder"),
+        (["--train-size", "10000000"], "train_size=10000000 is not possible"),
+        (["--optimizers", "adam:betta=1"], "Valid keywords for adam: lr,"),
+    ],
+)
+def test_a_refused_run_creates_nothing(tmp_path, capsys, args, message):
+    """Found by probing: a bad --data-dir was ignored, and a run refused for a bad size left
+    OUT/results/.claims.lock behind. Refused runs exit 2 and make no folder at all."""
+    from zoo.cli import main
+
+    (tmp_path / "FILE").write_text("not a folder")
+    args = [a.replace("FILE", str(tmp_path / "FILE")).replace("MISSING", str(tmp_path / "no"))
+            for a in args]  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["bench", "--profile", "smoke", "--models", "cnn_small", *args,
+                 "--out", str(out)]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not out.exists()
