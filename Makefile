@@ -15,7 +15,7 @@ endif
 # No TensorFlow C++ log chatter (see zoo/__init__.py); set it to 0-2 to see those lines.
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: install test bench reference report microbench lint format clean fid-classifier weights browser
+.PHONY: install test bench reference report microbench lint format clean fid-classifier weights browser standard audit
 
 install: $(STAMP) ## create .venv and install zoo with its dev tools
 
@@ -37,6 +37,13 @@ reference: install ## re-make the committed reference, reports/quick/ (then comm
 	rm -rf reports/quick
 	$(ZOO) bench --profile quick --out reports/quick
 	$(MAKE) report
+
+standard: install ## the headline report, reports/standard/ (full data; ~8 h on 2 cores; resumes)
+	$(ZOO) bench --profile standard --jobs 2 --out reports/standard
+	$(PY) -m zoo.report.browser reports/standard/index.html --screenshot reports/standard/screenshot.png
+
+audit: install ## re-run a seeded sample of reports/standard/ and check its numbers (~15 min)
+	$(ZOO) audit reports/standard --trials $(or $(TRIALS),6) --seed $(or $(SEED),0)
 
 microbench: install ## pytest-benchmark microbenchmarks (benchmarks/), saved under .benchmarks/
 	$(PY) -m pytest benchmarks --benchmark-only --benchmark-autosave $(ARGS)

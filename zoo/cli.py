@@ -1,4 +1,4 @@
-"""Command-line interface: `zoo list`, `zoo bench`, `zoo report`.
+"""Command-line interface: `zoo list`, `zoo bench`, `zoo report`, `zoo compare`, `zoo audit`.
 
 A thin layer over `zoo.bench` and `zoo.report`. User mistakes (`ZooError`) print one clear
 message and exit with code 2 (usage) or 1 (runtime); `--debug` adds the traceback.
@@ -197,6 +197,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep each trained model's weights beside its record (results/<hash>.weights.h5)",
     )
+
+    p = sub.add_parser(
+        "audit",
+        help="re-run a seeded sample of a report's trials and check their numbers",
+        description="Re-run a seeded random sample of DIR's trials (spread over its tables) in "
+        "a scratch folder and compare each headline metric with the record's: exactly where "
+        "the machine, versions and thread count match, else within zoo compare's tolerances. "
+        "Prints a one-line verdict and every trial that differs; exit 1 if any does.",
+    )
+    p.add_argument("dir", help="a report folder, e.g. reports/standard")
+    p.add_argument("--trials", type=_count, default=12, help="how many trials (default 12)")
+    p.add_argument("--seed", type=_size, default=0, help="which sample (default 0)")
+    p.add_argument("--scratch", help="keep the re-run records here (default: a temporary folder)")
+    p.add_argument("--data-dir", help="folder with the data files (default: search order)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("report", help="write the report for a folder of trial records")
     p.add_argument("dir", help="a folder made by `zoo bench --out DIR`")
@@ -425,6 +440,15 @@ def _dry_run(trials, budget: str | None) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    from zoo.bench.audit import audit
+
+    result = audit(args.dir, trials=args.trials, seed=args.seed, scratch=args.scratch,
+                   data_dir=args.data_dir, progress=not args.no_progress)  # fmt: skip
+    print("\n".join(result.lines()))
+    return 0 if result.ok else 1
+
+
 def cmd_report(args) -> int:
     from zoo.report import write_report
 
@@ -456,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
 
         start()
     handler = {"list": cmd_list, "bench": cmd_bench, "report": cmd_report,
-               "compare": cmd_compare}[args.command]  # fmt: skip
+               "compare": cmd_compare, "audit": cmd_audit}[args.command]  # fmt: skip
     try:
         return handler(args)
     except ZooError as exc:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.bench.racing import RACING_FILE, run_race
-from zoo.bench.store import atomic_write
+from zoo.bench.store import Store, atomic_write
 from zoo.bench.suite import Trial
 from zoo.errors import UsageError
 
@@ -112,3 +112,31 @@ def run_campaign(
     atomic_write(out / RUN_FILE, (json.dumps(info, indent=1) + "\n").encode())
     totals.wall_time_s = info["wall_time_s"]
     return totals, info
+
+
+def load_records(out: Path, warn=None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The records of the last `zoo bench` run in `out` (per its run.json, also returned),
+    or all of them when there is no run.json.
+
+    A damaged or foreign file in `results/` is a `UsageError`, not a silently partial report.
+    """
+    store = Store(out)
+    if not store.results.is_dir():
+        raise UsageError(
+            f"{out} has no results/ folder: nothing to report. Run `zoo bench --out {out}` first."
+        )
+    records = store.check()
+    run_file = Path(out) / RUN_FILE
+    run = json.loads(run_file.read_text()) if run_file.is_file() else {}
+    if run.get("trial_hashes"):  # report the last `zoo bench` run's trials, not stale ones
+        wanted = set(run["trial_hashes"]) | set(run.get("tuning_hashes", []))
+        others = [r for r in records if r["config_hash"] not in wanted]
+        records = [r for r in records if r["config_hash"] in wanted]
+        if others and warn:
+            warn(
+                f"note: {len(others)} record(s) in {store.results} are not trials of the last "
+                f"run ({run.get('command')}): other settings or versions; left out of the report."
+            )
+    if not records:
+        raise UsageError(f"{store.results} holds no trial records: nothing to report.")
+    return records, run

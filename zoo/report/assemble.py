@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zoo.bench.campaign import load_records
 from zoo.bench.racing import RACING_FILE
 from zoo.bench.store import Store
 from zoo.bench.tune import TUNING_FILE
-from zoo.errors import UsageError
 from zoo.report import plots
 from zoo.report.document import Document
 from zoo.report.findings import Table, findings, leading_group
@@ -199,34 +199,6 @@ def _profile_table(times) -> pd.DataFrame:
     table.columns = [f"tau = {t:g}" if math.isfinite(t) else "reached at all" for t in taus]
     table.index.name = "optimizer"
     return table
-
-
-def load_records(out: Path, warn=None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The records of the last `zoo bench` run in `out` (per its run.json, also returned),
-    or all of them when there is no run.json.
-
-    A damaged or foreign file in `results/` is a `UsageError`, not a silently partial report.
-    """
-    store = Store(out)
-    if not store.results.is_dir():
-        raise UsageError(
-            f"{out} has no results/ folder: nothing to report. Run `zoo bench --out {out}` first."
-        )
-    records = store.check()
-    run_file = out / "run.json"
-    run = json.loads(run_file.read_text()) if run_file.is_file() else {}
-    if run.get("trial_hashes"):  # report the last `zoo bench` run's trials, not stale ones
-        wanted = set(run["trial_hashes"]) | set(run.get("tuning_hashes", []))
-        others = [r for r in records if r["config_hash"] not in wanted]
-        records = [r for r in records if r["config_hash"] in wanted]
-        if others and warn:
-            warn(
-                f"note: {len(others)} record(s) in {store.results} are not trials of the last "
-                f"run ({run.get('command')}): other settings or versions; left out of the report."
-            )
-    if not records:
-        raise UsageError(f"{store.results} holds no trial records: nothing to report.")
-    return records, run
 
 
 def _racing_note(racing, model: str, dataset: str, backend) -> str | None:
