@@ -67,11 +67,11 @@ browser: ## find or install headless Chromium (the HTML report's render tests)
 	  --no-install-recommends chromium >/dev/null
 
 fid-classifier: install ## retrain the GAN metrics' Fashion-MNIST classifier (zoo/weights; ~8 min)
-	$(PY) -m zoo.metrics.classifier
+	$(PY) -m zoo.tools.fid_classifier
 
 weights: install ## retrain the pretrained models and rewrite their cards (zoo/weights/pretrained; ~2 h on CPU)
-	$(PY) -m zoo.models.pretrained make --out runs/weights
-	$(PY) -m zoo.models.pretrained verify
+	$(PY) -m zoo.tools.weights make --out runs/weights
+	$(PY) -m zoo.tools.weights verify
 
 lint: install ## ruff lint and format check
 	$(VENV)/bin/ruff check zoo tests benchmarks

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -32,8 +33,12 @@ def _run(args, **kwargs):
 def installed(tmp_path_factory):
     """(the fresh environment's python, a working folder outside the repository)."""
     base = tmp_path_factory.mktemp("package")
+    source = base / "source"  # a copy: building writes build/ and *.egg-info beside the code
+    shutil.copytree(ROOT / "zoo", source / "zoo", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-          "-w", str(base / "dist"), str(ROOT)])  # fmt: skip
+          "-w", str(base / "dist"), str(source)])  # fmt: skip
     (wheel,) = (base / "dist").glob("zoo-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "zoo/suites/zoo.toml" in names

@@ -20,7 +20,8 @@ from zoo.bench.store import Store
 from zoo.data import load_dataset
 from zoo.data.files import sha256_file
 from zoo.errors import UsageError, ZooError
-from zoo.models.pretrained import build_pretrained, export
+from zoo.models.pretrained import build_pretrained
+from zoo.tools.weights import export
 
 
 def _smoke(model: str, regularizer: str = "none"):

@@ -14,6 +14,7 @@ import zoo
 from zoo.data import load_dataset
 from zoo.data.files import sha256_file
 from zoo.models import pretrained
+from zoo.tools import weights
 
 SHIPPED = ["bilstm.imdb", "cnn_vgg.fashion_mnist", "dcgan.fashion_mnist"]
 
@@ -32,7 +33,7 @@ def test_every_card_matches_its_files_and_the_total_fits_the_budget():
             assert path.stat().st_size == f["bytes"]
             total += f["bytes"]
         assert card["command"].startswith("zoo bench --profile full")
-        assert card["trial"]["config_hash"] == pretrained._trial(tag).config_hash
+        assert card["trial"]["config_hash"] == weights._trial(tag).config_hash
     from zoo.metrics import classifier
 
     fid = classifier.card()
@@ -77,11 +78,11 @@ def test_shipped_generator_output():
 
 
 def test_cards_metrics_reproduce_in_a_fresh_process():
-    """`python -m zoo.models.pretrained verify`: every card's metric on its full test set
+    """`python -m zoo.tools.weights verify`: every card's metric on its full test set
     (CNN accuracy on 10,000 images, LSTM on 25,000 raw reviews, FID of 10,000 samples)."""
     env = dict(os.environ, ZOO_OFFLINE="1")
     proc = subprocess.run(
-        [sys.executable, "-m", "zoo.models.pretrained", "verify"],
+        [sys.executable, "-m", "zoo.tools.weights", "verify"],
         capture_output=True,
         text=True,
         env=env,

@@ -4,8 +4,9 @@ FID (Heusel et al. 2017) compares feature statistics of generated and real image
 original uses ImageNet Inception features, which mean little for 28x28 clothing images and are
 not available offline; a *domain* FID uses a classifier trained on the data set itself. For
 scores to be comparable across runs and machines, that classifier must be one fixed network:
-its architecture is frozen here, its weights are trained once (`python -m zoo.metrics.classifier`,
-or `make fid-classifier`) and shipped with a card that records their SHA-256 and test accuracy.
+its architecture is frozen here, its weights are trained once (`make fid-classifier`:
+`zoo.tools.fid_classifier`, above the harness) and shipped with a card that records their
+SHA-256 and test accuracy.
 Its 128-d penultimate layer (`features`) gives the FID features, its softmax the class coverage.
 """
 
@@ -81,59 +82,3 @@ def load() -> tuple[keras.Model, keras.Model]:
         model.input, [model.get_layer(FEATURES).output, model.output], name=f"{NAME}_features"
     )
     return model, features
-
-
-def train(data_dir: str | None = None) -> dict[str, Any]:
-    """Train the classifier by `RECIPE` on Fashion-MNIST, write weights and card; return it."""
-    import platform
-    import time
-
-    from zoo.bench.provenance import environment
-    from zoo.data import load_dataset
-
-    ds = load_dataset(RECIPE["dataset"], val_size=RECIPE["val_size"], seed=RECIPE["seed"],
-                      data_dir=data_dir)  # fmt: skip
-    keras.utils.set_random_seed(RECIPE["seed"])
-    model = build()
-    model.compile(
-        optimizer=keras.optimizers.Adam(RECIPE["learning_rate"]),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    t0 = time.perf_counter()
-    history = model.fit(
-        ds.x_train, ds.y_train, validation_data=(ds.x_val, ds.y_val),
-        epochs=RECIPE["epochs"], batch_size=RECIPE["batch_size"], verbose=2,
-    )  # fmt: skip
-    seconds = time.perf_counter() - t0
-    _, test_acc = model.evaluate(ds.x_test, ds.y_test, batch_size=512, verbose=0)
-    WEIGHTS_DIR.mkdir(exist_ok=True)
-    model.save_weights(WEIGHTS)
-    env = environment()
-    info = {
-        "name": NAME,
-        "file": WEIGHTS.name,
-        "sha256": sha256_file(WEIGHTS),
-        "bytes": WEIGHTS.stat().st_size,
-        "params": int(model.count_params()),
-        "purpose": "features (layer 'features', 128-d) for the domain FID; softmax for class "
-        "coverage of generated Fashion-MNIST images",
-        "recipe": RECIPE,
-        "test_accuracy": round(float(test_acc), 4),
-        "test_size": len(ds.x_test),
-        "val_accuracy": round(float(history.history["val_accuracy"][-1]), 4),
-        "train_time_s": round(seconds, 1),
-        "command": "make fid-classifier  (python -m zoo.metrics.classifier)",
-        "git_commit": env.get("git_commit"),
-        "git_dirty": env.get("git_dirty"),
-        "keras": env.get("keras"),
-        "backend": f"{env.get('backend')} {env.get(env.get('backend', ''), '')}".strip(),
-        "hardware": f"{env.get('cpu')} ({env.get('cpu_count')} cores), {platform.machine()}",
-    }
-    CARD.write_text(json.dumps(info, indent=1) + "\n")
-    load.cache_clear()
-    return info
-
-
-if __name__ == "__main__":
-    print(json.dumps(train(), indent=1))
