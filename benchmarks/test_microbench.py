@@ -185,7 +185,7 @@ def _best_epoch_speed(samples: int, epoch_times: list[float], fit_seconds: float
 def test_harness_overhead_against_bare_fit(benchmark, capsys, tmp_path, name):
     """Samples/s of `run_trial` over those of a bare `fit` of the same model and data."""
     from zoo.bench.runner import run_trial
-    from zoo.bench.suite import Trial
+    from zoo.bench.trial import Trial
     from zoo.specs import parse_regularizer
 
     cfg = dict(OVERHEAD[name])

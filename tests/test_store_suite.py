@@ -5,7 +5,7 @@ import json
 import pytest
 
 from zoo.bench import Store, expand, load_suite
-from zoo.bench.suite import Trial
+from zoo.bench.trial import Trial
 from zoo.errors import UsageError
 from zoo.specs import parse_optimizer, parse_regularizer
 
@@ -108,8 +108,11 @@ def test_builtin_suite_profiles():
     suite = load_suite("zoo")
     assert {"smoke", "quick", "full"} <= set(suite.profiles)
     quick = expand(suite, "quick")
-    assert len({t.seed for t in quick}) >= 2
-    assert len({t.optimizer.name for t in quick}) == 16
+    assert {t.seed for t in quick} == {0, 1, 2}  # every cell starts with 3 seeds ...
+    assert {t.race for t in quick if t.model != "dcgan"} == {(3, 6)}  # ... racing up to 6
+    names = {t.optimizer.name for t in quick if t.model == "cnn_small"}
+    assert {"lamb", "adafactor", "ftrl", "muon", "schedule_free_adamw"} <= names
+    assert {t.tune for t in quick if t.model != "dcgan"} == {"lr:3"}  # tuned tables
 
 
 PINNED_HASH = "50a474474f46293b"  # _trial()'s hash since the first release
@@ -140,9 +143,9 @@ def test_config_hash_of_an_existing_trial_is_unchanged():
 
 def test_gan_trials_carry_their_own_fields_and_others_do_not():
     suite = load_suite("zoo")
-    trials = expand(suite, "quick", {"models": ["dcgan"]})
+    trials = expand(suite, "full", {"models": ["dcgan"], "seeds": 1})
     pairs = [t for t in trials if t.d_optimizer is not None]
-    assert pairs and all(t.fid_samples == 5000 for t in trials)
+    assert pairs and all(t.fid_samples == 10000 for t in trials)
     assert pairs[0].optimizer_label == "adam:lr=0.0001:beta_1=0.5/adam:lr=0.0004:beta_1=0.5"
     assert all(
         "fid_samples" not in t.config() and "d_optimizer" not in t.config()

@@ -12,7 +12,6 @@ import pytest
 import zoo
 from zoo.bench import Store, expand, load_suite, run_trials
 from zoo.bench.provenance import versions
-from zoo.bench.suite import Trial
 from zoo.bench.training import (
     EXPLOSION,
     build_optimizer,
@@ -23,6 +22,7 @@ from zoo.bench.training import (
     to_averaged_weights,
     training_input,
 )
+from zoo.bench.trial import Trial
 from zoo.cli import main
 from zoo.errors import UsageError
 from zoo.specs import (

@@ -25,47 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from zoo.bench.store import Store
-from zoo.bench.suite import Trial
-from zoo.specs import OptimizerSpec, Regularization, ScheduleSpec
+from zoo.bench.trial import trial_of
 from zoo.specs.tasks import headline_value, task
 
 ACCURACY_TOLERANCE = 0.015
 FID_TOLERANCE = 0.10
 SAME_MACHINE = ("cpu", "cpu_count", "threads", "keras", "backend", "python", "numpy")
-
-
-def trial_of(record: dict[str, Any]) -> Trial | None:
-    """The trial a record came from, rebuilt from its config; None if the rebuilt trial's
-    hash is not the record's (a record from a version whose configs read differently)."""
-    c = record["config"]
-
-    def optimizer(o: dict[str, Any]) -> OptimizerSpec:
-        return OptimizerSpec(o["name"], dict(o["kwargs"]))
-
-    schedule = c.get("schedule")
-    trial = Trial(
-        model=c["model"],
-        dataset=c["dataset"],
-        optimizer=optimizer(c["optimizer"]),
-        regularizer=Regularization(**c["regularizer"]),
-        seed=c["seed"],
-        epochs=c["epochs"],
-        batch_size=c["batch_size"],
-        train_size=c["train_size"],
-        val_size=c["val_size"],
-        test_size=c["test_size"],
-        jit_compile=c.get("jit_compile", False),
-        data_options=dict(c.get("data_options", {})),
-        versions=dict(c.get("versions", {})),
-        d_optimizer=optimizer(c["d_optimizer"]) if "d_optimizer" in c else None,
-        fid_samples=c.get("fid_samples"),
-        model_options=dict(c.get("model_options", {})),
-        target=c.get("target"),
-        schedule=ScheduleSpec(schedule["name"], {k: v for k, v in schedule.items()
-                                                 if k != "name"}) if schedule else None,
-        dataset_version=c.get("dataset_version"),
-    )  # fmt: skip
-    return trial if trial.config_hash == record["config_hash"] else None
 
 
 def sample(records: list[dict[str, Any]], n: int, seed: int) -> list[dict[str, Any]]:
@@ -133,8 +98,8 @@ def audit(
     data_dir: str | None = None, progress: bool = True,
 ) -> Audit:  # fmt: skip
     """Re-run a seeded sample of `folder`'s trials and compare their headline metrics."""
-    from zoo.bench import run_trials
     from zoo.bench.campaign import load_records
+    from zoo.bench.trials import run_trials
 
     records, _ = load_records(Path(folder))
     result = Audit(str(folder))

@@ -19,12 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from zoo.bench.racing import RACING_FILE, run_race
+from zoo.bench.layout import Layout
+from zoo.bench.racing import run_race
 from zoo.bench.store import Store, atomic_write
-from zoo.bench.suite import Trial
+from zoo.bench.trial import Trial
 from zoo.errors import UsageError
-
-RUN_FILE = "run.json"
 
 
 @dataclass
@@ -70,7 +69,7 @@ def run_campaign(
     `run_kwargs` go to `zoo.bench.run_trials` (data_dir, progress, jobs, executor, ...);
     `log(line)` reports the phases.
     """
-    from zoo.bench import run_trials
+    from zoo.bench.trials import run_trials
 
     out = Path(out)
     log = log or (lambda line: None)
@@ -94,7 +93,7 @@ def run_campaign(
     if any(t.race for t in table_trials):
         log("racing: more seeds where a table's leader is not yet separated")
     ran, racing = run_race(table_trials, out, run, **run_kwargs)
-    atomic_write(out / RACING_FILE, (json.dumps(racing, indent=1) + "\n").encode())
+    atomic_write(Layout(out).racing_file, (json.dumps(racing, indent=1) + "\n").encode())
     hashes = sorted({t.config_hash for t in ran})
     info = {
         **(about or {}),
@@ -109,7 +108,7 @@ def run_campaign(
         "started_at": started,
         "wall_time_s": time.perf_counter() - t0,
     }
-    atomic_write(out / RUN_FILE, (json.dumps(info, indent=1) + "\n").encode())
+    atomic_write(Layout(out).run_file, (json.dumps(info, indent=1) + "\n").encode())
     totals.wall_time_s = info["wall_time_s"]
     return totals, info
 
@@ -126,7 +125,7 @@ def load_records(out: Path, warn=None) -> tuple[list[dict[str, Any]], dict[str, 
             f"{out} has no results/ folder: nothing to report. Run `zoo bench --out {out}` first."
         )
     records = store.check()
-    run_file = Path(out) / RUN_FILE
+    run_file = Layout(out).run_file
     run = json.loads(run_file.read_text()) if run_file.is_file() else {}
     if run.get("trial_hashes"):  # report the last `zoo bench` run's trials, not stale ones
         wanted = set(run["trial_hashes"]) | set(run.get("tuning_hashes", []))

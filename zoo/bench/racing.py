@@ -25,12 +25,10 @@ from collections import defaultdict
 from typing import Any
 
 from zoo.bench.store import Store
-from zoo.bench.suite import Trial
+from zoo.bench.trial import Trial
 from zoo.metrics.stats import separation
 from zoo.models import model_info
 from zoo.specs.tasks import headline_value, task
-
-RACING_FILE = "racing.json"
 
 
 def _cells(trials: list[Trial]) -> dict[str, list[Trial]]:

@@ -29,7 +29,6 @@ import numpy as np
 from zoo.bench import reuse
 from zoo.bench.provenance import environment
 from zoo.bench.store import SCHEMA
-from zoo.bench.suite import Trial
 from zoo.bench.training import (
     AveragedWeightsForEvaluation,
     Backup,
@@ -42,6 +41,7 @@ from zoo.bench.training import (
     to_averaged_weights,
     training_input,
 )
+from zoo.bench.trial import Trial
 from zoo.data import load_dataset
 from zoo.errors import ZooError
 from zoo.models import model_info

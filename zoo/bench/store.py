@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from zoo.bench.layout import Layout
 from zoo.errors import UsageError
 
 SCHEMA = 1
@@ -38,7 +39,7 @@ class Store:
 
     def __init__(self, out: str | os.PathLike):
         self.out = Path(out)
-        self.results = self.out / "results"
+        self.results = Layout(out).results
 
     def path(self, config_hash: str) -> Path:
         return self.results / f"{config_hash}.json"

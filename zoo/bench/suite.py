@@ -25,26 +25,17 @@ my.toml` runs any other:
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import itertools
-import json
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zoo.bench.trial import Trial
 from zoo.errors import UsageError, unknown_key, unknown_name
 from zoo.models import model_info
-from zoo.specs import (
-    OptimizerSpec,
-    Regularization,
-    ScheduleSpec,
-    parse_optimizer_pair,
-    parse_regularizer,
-    parse_schedule,
-)
+from zoo.specs import parse_optimizer_pair, parse_regularizer, parse_schedule
 from zoo.specs.optimizers import SCHEDULE_FREE
 
 SETTINGS: dict[str, Any] = {
@@ -88,111 +79,6 @@ def list_suites() -> dict[str, Path]:
         for path in sorted(d.glob("*.toml")):
             found.setdefault(path.stem, path)
     return found
-
-
-@dataclass(frozen=True)
-class Trial:
-    """One training run: everything that determines its result."""
-
-    model: str
-    dataset: str
-    optimizer: OptimizerSpec
-    regularizer: Regularization
-    seed: int
-    epochs: int
-    batch_size: int
-    train_size: int | None
-    val_size: int
-    test_size: int | None
-    jit_compile: bool = False
-    data_options: dict[str, Any] = field(default_factory=dict, hash=False)
-    versions: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
-    d_optimizer: OptimizerSpec | None = None  # GANs: the discriminator's, if not the same
-    fid_samples: int | None = None  # GANs only
-    model_options: dict[str, Any] = field(default_factory=dict, hash=False)
-    target: float | None = None  # target validation accuracy (time-to-target)
-    tune: str | None = field(default=None, compare=False)  # tuning budget; not a trial property
-    schedule: ScheduleSpec | None = None  # the learning-rate schedule; None: constant
-    race: tuple[int, int] | None = field(default=None, compare=False)  # seeds MIN..MAX
-    dataset_version: str | None = None  # a TFDS data set's version
-
-    def __post_init__(self) -> None:
-        if self.schedule is not None and self.schedule.constant:
-            object.__setattr__(self, "schedule", None)  # one spelling of "no schedule"
-
-    def config(self) -> dict[str, Any]:
-        """The JSON-able config; its hash identifies the trial's record.
-
-        Fields added after the first release (the GAN fields, `model_options`, a schedule)
-        appear only when set, so the hashes of earlier trials, and their stored results, stay
-        valid.
-        """
-        extra: dict[str, Any] = {}
-        if self.dataset_version is not None:
-            extra["dataset_version"] = self.dataset_version
-        if self.schedule is not None:
-            extra["schedule"] = self.schedule.to_config()
-        if self.d_optimizer is not None:
-            extra["d_optimizer"] = self.d_optimizer.to_config()
-        if self.fid_samples is not None:
-            extra["fid_samples"] = self.fid_samples
-        if self.model_options:
-            extra["model_options"] = dict(sorted(self.model_options.items()))
-        if self.target is not None:
-            extra["target"] = self.target
-        return extra | {
-            "model": self.model,
-            "dataset": self.dataset,
-            "optimizer": self.optimizer.to_config(),
-            "regularizer": self.regularizer.to_config(),
-            "seed": self.seed,
-            "epochs": self.epochs,
-            "batch_size": self.batch_size,
-            "train_size": self.train_size,
-            "val_size": self.val_size,
-            "test_size": self.test_size,
-            "jit_compile": self.jit_compile,
-            "data_options": dict(sorted(self.data_options.items())),
-            "versions": dict(self.versions),
-        }
-
-    @property
-    def config_hash(self) -> str:
-        blob = json.dumps(self.config(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-    @property
-    def cell(self) -> str:
-        """The trial's cell of a table: its config hash with seed 0 (same for every seed)."""
-        return dataclasses.replace(self, seed=0).config_hash
-
-    @property
-    def table(self) -> tuple[str, str, str | None]:
-        """The report table the trial's cell belongs to: (model, data set, backend)."""
-        return (self.model, self.dataset, self.backend)
-
-    @property
-    def backend(self) -> str | None:
-        """The Keras backend the trial runs under (None: whichever this process has)."""
-        return self.versions.get("backend")
-
-    @property
-    def optimizer_label(self) -> str:
-        """`adam`, or `generator/discriminator` labels for a two-time-scale GAN pair."""
-        if self.d_optimizer is None:
-            return self.optimizer.label
-        return f"{self.optimizer.label}/{self.d_optimizer.label}"
-
-    @property
-    def schedule_label(self) -> str:
-        return self.schedule.label if self.schedule is not None else "constant"
-
-    @property
-    def label(self) -> str:
-        sched = f" {self.schedule.label}" if self.schedule is not None else ""
-        return (
-            f"{self.model} {self.optimizer_label}{sched} {self.regularizer.label} seed={self.seed}"
-        )
 
 
 @dataclass

@@ -24,14 +24,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+from zoo.bench.layout import Layout
 from zoo.bench.store import Store, atomic_write
-from zoo.bench.suite import Trial
+from zoo.bench.trial import Trial
 from zoo.errors import UsageError
 from zoo.specs import OptimizerSpec
 from zoo.specs.schedules import row_label
 
 FACTOR = math.sqrt(10)
-TUNING_FILE = "tuning.json"
 METRIC = "val_accuracy"  # what the choice maximises: the last epoch's validation accuracy
 
 
@@ -151,7 +151,7 @@ def run_tuning(
         "seed; the best final validation accuracy is chosen and run with every seed",
         "cells": [_cell_json(c) for c in cells.values()],
     }
-    atomic_write(Path(out) / TUNING_FILE, (json.dumps(summary, indent=1) + "\n").encode())
+    atomic_write(Layout(out).tuning_file, (json.dumps(summary, indent=1) + "\n").encode())
     return summary, chosen_trials
 
 

@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 
 from zoo.bench.campaign import load_records
-from zoo.bench.racing import RACING_FILE
+from zoo.bench.layout import Layout
 from zoo.bench.store import Store
-from zoo.bench.tune import TUNING_FILE
 from zoo.report import plots
 from zoo.report.document import Document
 from zoo.report.findings import Table, findings, leading_group
@@ -146,7 +145,7 @@ def _best_and_worst(summary, results, model: str, results_dir: Path) -> list[tup
 
 def _tuning(out: Path, run: dict[str, Any]) -> dict[str, Any] | None:
     """The last run's tuning.json, if that run tuned (a stale file is ignored)."""
-    path = out / TUNING_FILE
+    path = Layout(out).tuning_file
     if not run.get("tuning_hashes") or not path.is_file():
         return None
     return json.loads(path.read_text())
@@ -308,7 +307,7 @@ def write_report(out: str | Path, *, warn=print) -> Path:
     records, run = load_records(out, warn)
     every = records  # tuning's candidates included: the run's efficiency counts them
     tuning = _tuning(out, run)
-    racing_file = out / RACING_FILE
+    racing_file = Layout(out).racing_file
     racing = json.loads(racing_file.read_text()) if run and racing_file.is_file() else None
     by_hash = {r["config_hash"]: r for r in records}
     if run.get("trial_hashes"):  # the grid's trials; tuning's other learning rates go apart
@@ -332,9 +331,10 @@ def write_report(out: str | Path, *, warn=print) -> Path:
             )
         )
     summary = pd.concat([p[3] for p in parts], ignore_index=True)
-    results.to_csv(out / "results.csv", index=False)
-    summary.to_csv(out / "summary.csv", index=False)
-    plot_dir = out / "plots"
+    layout = Layout(out)
+    results.to_csv(layout.results_csv, index=False)
+    summary.to_csv(layout.summary_csv, index=False)
+    plot_dir = layout.plots
     plot_dir.mkdir(exist_ok=True)
 
     doc = Document(f"Benchmark report: {out.name}")
@@ -393,7 +393,7 @@ def write_report(out: str | Path, *, warn=print) -> Path:
             f"`{r.config_hash}` {r.model} {r.optimizer} {r.regularizer} seed {r.seed}: {r.error}"
             for r in failed.itertuples()
         )
-    readme = out / "README.md"
+    readme = layout.readme
     readme.write_text(doc.markdown(out))
-    (out / "index.html").write_text(doc.html(), encoding="utf-8")
+    layout.html.write_text(doc.html(), encoding="utf-8")
     return readme

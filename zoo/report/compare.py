@@ -55,7 +55,7 @@ class Comparison:
 
 def summary_of(folder: str | Path) -> pd.DataFrame:
     """The per-configuration summary of a result folder (its last run's trials)."""
-    from zoo.report import load_records
+    from zoo.bench.campaign import load_records
 
     records, _ = load_records(Path(folder))
     return summary_frame(results_frame(records))
