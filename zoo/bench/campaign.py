@@ -55,6 +55,35 @@ def tuning_budget(trials: list[Trial]) -> str | None:
     return budgets[0] if budgets else None
 
 
+def trial_counts(trials: list[Trial]) -> tuple[int, int, list[str]]:
+    """The fewest and the most trials a run of `trials` takes, tuning and racing included,
+    and lines that say how (what `zoo bench --dry-run` prints)."""
+    from zoo.bench.racing import trial_counts as raced
+
+    low, high = raced([t for t in trials if not t.tune])
+    lines = [f"{len(trials)} trials"]
+    budget = tuning_budget(trials)
+    if budget:
+        from zoo.bench.tune import parse_budget, plan
+
+        k = parse_budget(budget)
+        cells = list(plan([t for t in trials if t.tune], k).values())
+        # A tuned cell: its K candidates at its first seed, then its seeds at the chosen rate
+        # (the first of them is the chosen candidate itself).
+        for c in cells:
+            seeds, race = len(c["seeds"]), c["trial"].race
+            extra = k - 1 if not c["skip"] else 0
+            low += extra + seeds
+            high += extra + max(seeds, race[1] if race else 0)
+        tuned = sum(not c["skip"] for c in cells)
+        lines.append(f"tuning {budget}: {tuned} cells, {k} candidates each (one seed)")
+    if any(t.race for t in trials):
+        lines.append(f"racing: between {low} and {high} trials in all")
+    else:
+        lines.append(f"{low}..{high} trials in all" if low != high else f"{low} trials in all")
+    return low, high, lines
+
+
 def run_campaign(
     trials: list[Trial],
     out: str | Path,

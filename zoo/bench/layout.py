@@ -67,6 +67,22 @@ class Layout:
     def summary_csv(self) -> Path:
         return self.out / "summary.csv"
 
+    def create(self) -> None:
+        """Make the folder, or raise `UsageError` if it cannot be written (nothing else is
+        made: call this only once a run's settings and data are known to be good)."""
+        from zoo.errors import UsageError
+
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            probe = self.out / ".write-test"
+            probe.write_text("")
+            probe.unlink()
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write to the output folder {self.out}: {exc.strerror}. Choose a "
+                "writable --out."
+            ) from exc
+
     def checkpoints(self, config_hash: str) -> Path:
         """A trial's checkpoint folder (its backups and per-epoch history)."""
         return self.out / CHECKPOINTS / config_hash

@@ -1,0 +1,32 @@
+"""`zoo`'s entry point: parse the arguments, start the backend, run the command, and turn a
+user's mistake (`ZooError`) into one message and an exit code (2: usage, 1: runtime)."""
+
+from __future__ import annotations
+
+import sys
+
+from zoo.cli.commands import cmd_audit, cmd_bench, cmd_compare, cmd_report
+from zoo.cli.listing import cmd_list
+from zoo.cli.parser import build_parser
+from zoo.errors import ZooError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    if not args.debug:
+        from zoo.backend import start
+
+        start()
+    handler = {"list": cmd_list, "bench": cmd_bench, "report": cmd_report,
+               "compare": cmd_compare, "audit": cmd_audit}[args.command]  # fmt: skip
+    try:
+        return handler(args)
+    except ZooError as exc:
+        if args.debug:
+            raise
+        print(f"zoo: error: {exc}", file=sys.stderr)
+        return exc.exit_code

@@ -1,0 +1,142 @@
+"""`zoo bench`, `zoo report`, `zoo compare`, `zoo audit`: each checks what only it can
+(the suite, the data, the folders), then hands the work to the bench or the report."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+from zoo.errors import UsageError
+
+
+def cmd_bench(args) -> int:
+    from zoo.bench import expand, load_suite
+    from zoo.bench.campaign import run_campaign, trial_counts, tuning_budget
+    from zoo.bench.provenance import versions
+
+    suite = load_suite(args.suite)
+    overrides = {
+        "models": args.models,
+        "optimizers": args.optimizers,
+        "regularizers": args.regularizers,
+        "schedules": args.schedules,
+        "datasets": args.datasets,
+        "seeds": args.seeds,
+        "epochs": args.epochs,
+        "train_size": args.train_size,
+        "val_size": args.val_size,
+        "test_size": args.test_size,
+        "batch_size": args.batch_size,
+        "tune": args.tune,
+        "target": args.target,
+        "backend": args.backend,
+        "model_options": args.model_options,
+        "data_options": args.data_options,
+    }
+    notes: list[str] = []
+    trials = expand(suite, args.profile, overrides, versions=versions(), notes=notes)
+    for note in dict.fromkeys(notes):
+        print(f"note: {note}", file=sys.stderr)
+    out = Path(args.out or f"runs/{suite.name}-{args.profile}")
+    # Bad settings exit 2 here, before any folder is made.
+    from zoo.bench.executors import make_pool
+
+    make_pool(args.executor, args.jobs, args.address, check_only=True)
+    if args.tensorboard:
+        import importlib.util
+
+        if importlib.util.find_spec("tensorboard") is None:
+            raise UsageError(
+                "--tensorboard needs the tensorboard package: pip install 'zoo[tensorboard]' "
+                "(or pip install tensorboard)."
+            )
+    tuning_budget(trials)  # one budget per run
+    if args.dry_run:
+        for t in trials:
+            print(f"{t.config_hash}  {t.label}")
+        print("\n".join(trial_counts(trials)[2]))
+        return 0
+    from zoo.bench import preflight
+    from zoo.bench.layout import Layout
+
+    preflight(trials, args.data_dir)  # missing data, impossible sizes: refused, nothing made
+    Layout(out).create()
+    print(
+        f"zoo bench: suite {suite.name!r}, profile {args.profile!r}: {len(trials)} trials -> {out}",
+        file=sys.stderr,
+    )
+    about = {
+        "command": "zoo " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "zoo bench",
+        "suite": suite.name,
+        "profile": args.profile,
+    }
+    try:
+        summary, run = run_campaign(
+            trials,
+            out,
+            about=about,
+            log=lambda line: print(line, file=sys.stderr),
+            data_dir=args.data_dir,
+            progress=not args.no_progress,
+            save_weights=args.save_weights,
+            tensorboard=args.tensorboard,
+            jobs=args.jobs,
+            executor=args.executor,
+            address=args.address,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted. Finished trials are saved in {out}/results; run the same command "
+            "again to resume where it stopped.",
+            file=sys.stderr,
+        )
+        return 130
+    statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items())) or "none run"
+    print(
+        f"ran {summary.ran} trials ({statuses}), skipped {summary.skipped} already done, "
+        f"in {summary.wall_time_s / 60:.1f} min.",
+        file=sys.stderr,
+    )
+    if summary.elsewhere:
+        print(
+            f"{summary.elsewhere} trials were being run by another zoo process on {out}; "
+            "the report covers what is finished. Run `zoo report` (or this command) again "
+            "once that process ends.",
+            file=sys.stderr,
+        )
+    if not args.no_report:
+        from zoo.report import write_report
+
+        readme = write_report(out, warn=lambda m: print(m, file=sys.stderr))
+        print(f"report: {readme}", file=sys.stderr)
+    return 0
+
+
+def cmd_audit(args) -> int:
+    from zoo.bench.audit import audit
+
+    result = audit(args.dir, trials=args.trials, seed=args.seed, scratch=args.scratch,
+                   data_dir=args.data_dir, progress=not args.no_progress)  # fmt: skip
+    print("\n".join(result.lines()))
+    return 0 if result.ok else 1
+
+
+def cmd_report(args) -> int:
+    from zoo.report import write_report
+
+    readme = write_report(args.dir, warn=lambda m: print(m, file=sys.stderr))
+    print(f"report: {readme}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from zoo.report.compare import compare
+
+    for name in ("accuracy_tol", "fid_tol"):
+        if not getattr(args, name) >= 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be a number >= 0.")
+    result = compare(args.reference, args.new, accuracy_tol=args.accuracy_tol,
+                     fid_tol=args.fid_tol)  # fmt: skip
+    print("\n".join(result.lines()))
+    return 1 if args.strict and not (result.ok and not result.only_new) else 0
