@@ -75,7 +75,7 @@ def isolated_data(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     monkeypatch.setattr(files, "DEBIAN_DIR", tmp_path / "debian")
     monkeypatch.setenv("ZOO_OFFLINE", "1")
-    from zoo.data import _raw
+    from zoo.data.datasets import _raw
 
     _raw.cache_clear()
     yield tmp_path

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from zoo.bench import Store, expand, load_suite
-from zoo.bench.runner import time_to_target
+from zoo.bench.history import time_to_target
 from zoo.bench.tune import choose, lr_grid, parse_budget, with_lr
 from zoo.cli import main
 from zoo.errors import UsageError

@@ -4,7 +4,8 @@ import pytest
 
 from zoo.bench import Store, expand, load_suite, run_trials
 from zoo.cli import main
-from zoo.data import _raw, dataset_info, load_dataset
+from zoo.data import dataset_info, load_dataset
+from zoo.data.datasets import _raw
 from zoo.errors import DataError, UsageError
 
 tfds = pytest.importorskip("tensorflow_datasets")

@@ -3,8 +3,9 @@ records (`trials`, `runner`, `store`), tuning, racing and a whole run (`tune`, `
 `campaign`), the output folder's layout (`layout`), audits (`audit`).
 """
 
+from zoo.bench.grid import expand
 from zoo.bench.store import Store
-from zoo.bench.suite import expand, list_suites, load_suite
+from zoo.bench.suite import list_suites, load_suite
 from zoo.bench.trial import Trial
 from zoo.bench.trials import RunSummary, preflight, run_trials
 

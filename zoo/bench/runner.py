@@ -13,8 +13,6 @@ beside the record).
 
 from __future__ import annotations
 
-import csv
-import math
 import resource
 import time
 import traceback
@@ -27,6 +25,7 @@ import keras
 import numpy as np
 
 from zoo.bench import reuse
+from zoo.bench.history import read_history, time_to_target
 from zoo.bench.provenance import environment
 from zoo.bench.store import SCHEMA
 from zoo.bench.training import (
@@ -122,29 +121,6 @@ def deterministic_ops() -> None:
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
-
-
-def _read_history(path: Path) -> dict[str, list[float]]:
-    """Per-epoch logs from a CSVLogger file; an epoch written twice (killed between the CSV
-    row and the backup, then re-run) keeps its last row; columns that are all NA go."""
-    rows: dict[int, dict[str, str]] = {}
-    with open(path, newline="") as fh:
-        for row in csv.DictReader(fh):
-            rows[int(row.pop("epoch"))] = row
-    ordered = [rows[e] for e in sorted(rows)]
-    keys = [k for k in (ordered[0] if ordered else {}) if any(r[k] != "NA" for r in ordered)]
-    return {k: [float(r[k]) if r[k] != "NA" else math.nan for r in ordered] for k in keys}
-
-
-def time_to_target(history: dict[str, list[float]], value: float) -> dict[str, Any]:
-    """The first epoch (1-based) at which validation accuracy reached `value`, and the training
-    seconds until then (the sum of those epochs' times); both None if it never did."""
-    reached = {"metric": "val_accuracy", "value": value, "epoch": None, "seconds": None}
-    times = history.get("epoch_time_s") or []
-    for i, v in enumerate(history.get("val_accuracy") or []):
-        if math.isfinite(v) and v >= value:
-            return reached | {"epoch": i + 1, "seconds": float(sum(times[: i + 1]))}
-    return reached
 
 
 def _weights_bytes(model: keras.Model) -> bytes:
@@ -243,7 +219,7 @@ def _train(
         to_averaged_weights(optimizer)
     csv_log = checkpoint_dir / "history.csv" if checkpoint_dir is not None else None
     if csv_log is not None and csv_log.is_file():
-        hist = _read_history(csv_log)  # every epoch, those before a resume included
+        hist = read_history(csv_log)  # every epoch, those before a resume included
     else:
         hist = {k: _floats(v) for k, v in history.history.items()}
     first_epoch = history.epoch[0] if history.epoch else trial.epochs

@@ -22,6 +22,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from zoo.models.dcgan_steps import BackendSteps
 from zoo.models.registry import register
 from zoo.specs import Regularization, parse_regularizer
 
@@ -99,7 +100,7 @@ def discriminator(
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class DCGAN(keras.Model):
+class DCGAN(BackendSteps, keras.Model):
     """A generator and a discriminator trained against each other by `fit(images)`.
 
     `compile(g_optimizer=..., d_optimizer=..., label_smoothing=...)`; the logged metrics are
@@ -190,119 +191,6 @@ class DCGAN(keras.Model):
     def _latents(self, n):
         return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
 
-    def _train_step_tf(self, real):
-        import tensorflow as tf
-
-        n = ops.shape(real)[0]
-        g, d = self.generator, self.discriminator
-        z = self._latents(n)
-        with tf.GradientTape() as tape:
-            fake = g(z, training=True)
-            d_loss = self._d_loss(d(real, training=True), d(fake, training=True))
-            d_loss = d_loss + _penalty(d)
-        grads = tape.gradient(d_loss, d.trainable_variables)
-        self.d_optimizer.apply_gradients(zip(grads, d.trainable_variables, strict=True))
-
-        z = self._latents(n)
-        with tf.GradientTape() as tape:
-            fake_logits = d(g(z, training=True), training=True)
-            g_loss = self.bce(ops.ones_like(fake_logits), fake_logits) + _penalty(g)
-        grads = tape.gradient(g_loss, g.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, g.trainable_variables, strict=True))
-        return d_loss, g_loss
-
-    def _train_step_torch(self, real):
-        import torch
-
-        n = ops.shape(real)[0]
-        g, d = self.generator, self.discriminator
-        z = self._latents(n)
-        self.zero_grad()
-        with torch.no_grad():
-            fake = g(z, training=True)
-        # One pass over real and fake together: spectral normalization rewrites its kernel in
-        # place on each training call, which torch's autograd refuses between two passes.
-        logits = d(ops.concatenate([real, fake], axis=0), training=True)
-        d_loss = self._d_loss(logits[:n], logits[n:]) + _penalty(d)
-        d_loss.backward()
-        grads = [v.value.grad for v in d.trainable_weights]
-        with torch.no_grad():
-            self.d_optimizer.apply(grads, d.trainable_weights)
-
-        z = self._latents(n)
-        self.zero_grad()
-        fake_logits = d(g(z, training=True), training=True)
-        g_loss = self.bce(ops.ones_like(fake_logits), fake_logits) + _penalty(g)
-        g_loss.backward()
-        grads = [v.value.grad for v in g.trainable_weights]
-        with torch.no_grad():
-            self.g_optimizer.apply(grads, g.trainable_weights)
-        return d_loss.detach(), g_loss.detach()
-
-    def _train_step_jax(self, state, data):
-        """JAX: the trainer passes and expects the model's state. The two losses and their
-        gradients are pure functions of the networks' variables (`stateless_call`, jitted);
-        the two optimizers apply their updates to the variables in between, so `compile`
-        runs this step un-jitted (`jit_compile=False`), and the state is read back at the end."""
-        import jax
-
-        groups = (self.trainable_variables, self.non_trainable_variables,
-                  self.optimizer.variables, self.metrics_variables)  # fmt: skip
-        for variables, values in zip(groups, state, strict=True):
-            for v, value in zip(variables, values, strict=True):
-                v.assign(value)
-        real = data[0] if isinstance(data, tuple) else data
-        real = real * 2.0 - 1.0
-        g, d = self.generator, self.discriminator
-        if not hasattr(self, "_jax_grads"):
-            self._jax_grads = self._make_jax_grads(jax)
-        d_grads, g_grads = self._jax_grads
-        values = lambda vs: [v.value for v in vs]  # noqa: E731
-
-        n = real.shape[0]
-        fake = g(self._latents(n), training=True)
-        (d_loss, d_ntv), grads = d_grads(
-            values(d.trainable_variables), values(d.non_trainable_variables), real, fake
-        )
-        for v, value in zip(d.non_trainable_variables, d_ntv, strict=True):
-            v.assign(value)
-        self.d_optimizer.apply(grads, d.trainable_variables)
-
-        (g_loss, (g_ntv, d_ntv)), grads = g_grads(
-            values(g.trainable_variables), values(g.non_trainable_variables),
-            values(d.trainable_variables), values(d.non_trainable_variables), self._latents(n),
-        )  # fmt: skip
-        for v, value in zip(g.non_trainable_variables + d.non_trainable_variables,
-                            g_ntv + d_ntv, strict=True):  # fmt: skip
-            v.assign(value)
-        self.g_optimizer.apply(grads, g.trainable_variables)
-
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        logs = {m.name: m.result() for m in self.metrics}
-        return logs, tuple([v.value for v in vs] for vs in groups)
-
-    def _make_jax_grads(self, jax):
-        g, d = self.generator, self.discriminator
-
-        def d_loss_fn(d_tv, d_ntv, real, fake):
-            real_logits, d_ntv, losses = d.stateless_call(
-                d_tv, d_ntv, real, training=True, return_losses=True
-            )
-            fake_logits, d_ntv = d.stateless_call(d_tv, d_ntv, fake, training=True)
-            loss = self._d_loss(real_logits, fake_logits) + sum(losses, 0.0)
-            return loss, d_ntv
-
-        def g_loss_fn(g_tv, g_ntv, d_tv, d_ntv, z):
-            fake, g_ntv, losses = g.stateless_call(g_tv, g_ntv, z, training=True,
-                                                   return_losses=True)  # fmt: skip
-            logits, d_ntv = d.stateless_call(d_tv, d_ntv, fake, training=True)
-            loss = self.bce(ops.ones_like(logits), logits) + sum(losses, 0.0)
-            return loss, (g_ntv, d_ntv)
-
-        return (jax.jit(jax.value_and_grad(d_loss_fn, has_aux=True)),
-                jax.jit(jax.value_and_grad(g_loss_fn, has_aux=True)))  # fmt: skip
-
     def generate(self, n: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
         """`n` images in [0, 1] (numpy, NHWC) from latent vectors drawn with numpy `seed`.
 
@@ -329,11 +217,6 @@ class DCGAN(keras.Model):
             label_smoothing=config.get("label_smoothing", 0.0),
             name=config.get("name"),
         )
-
-
-def _penalty(model: keras.Model):
-    """The sum of `model`'s weight-penalty losses (0.0 without any)."""
-    return ops.sum(ops.stack(model.losses)) if model.losses else 0.0
 
 
 @register(

@@ -1,0 +1,234 @@
+"""The sections of a report: per model its table, leading group, regularizer effects,
+generalization gap, time-to-target, tuning and racing notes and plots; the backends compared;
+the performance profiles' table. `zoo.report.assemble` puts them in order.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from zoo.report import plots
+from zoo.report.document import Document
+from zoo.report.findings import Table, leading_group
+from zoo.report.profiles import performance_profile
+from zoo.report.tables import (
+    best_row,
+    fmt_cell,
+    headline,
+    metric_table,
+    time_to_target_table,
+    value_table,
+)
+from zoo.specs.schedules import row_label
+
+
+def _extra_tables(doc: Document, summary, model: str, gan: bool) -> None:
+    """Each regularizer's effect against `none`, and (classifiers) the generalization gap."""
+    effect = value_table(summary, model, "effect_vs_none", 1 if gan else 4, signed=True)
+    if effect is not None:
+        unit = "FID (negative: better)" if gan else "test accuracy (positive: better)"
+        doc.paragraph(
+            f"Effect of each regularizer against `none` with the same optimizer, in {unit}:"
+        )
+        doc.table(effect)
+    gap = None if gan else value_table(summary, model, "generalization_gap_mean", 4)
+    if gap is not None:
+        doc.paragraph("Generalization gap, final training minus validation accuracy (larger: "
+                      "more overfitting):")  # fmt: skip
+        doc.table(gap)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _gan_legend(sub) -> str:
+    n = sub["fid_samples"].dropna()
+    shown = f"{int(n.iloc[0]):,} generated images" if len(n) else "generated images"
+    return (
+        f"Cells: **FID** (lower is better) between {shown} and as many real test images, "
+        "in the feature space of the shipped Fashion-MNIST classifier (`zoo/weights`), then "
+        "the classes covered: classes that get at least 1% of the generated images by that "
+        "classifier. `collapsed`: at most half the classes covered (mode collapse). FIDs from "
+        "different sample counts are not comparable."
+    )
+
+
+def _best_and_worst(summary, results, model: str, results_dir: Path) -> list[tuple[str, Path]]:
+    """(title, PNG) of the sample grids of the best and the worst configuration by FID."""
+    scored = summary[(summary["model"] == model) & (summary["ok"] > 0)]
+    if scored.empty:
+        return []
+    best = best_row(summary, model)
+    worst = scored.loc[scored["fid_mean"].idxmax()]
+    panels = []
+    for title, row in (("best", best), ("worst", worst)):
+        runs = results[
+            (results["model"] == model)
+            & (results["optimizer"] == row["optimizer"])
+            & (results["regularizer"] == row["regularizer"])
+            & (results["status"] == "ok")
+        ].dropna(subset=["samples_png"])
+        if runs.empty:
+            continue
+        run = runs.iloc[0]  # the lowest seed
+        label = (
+            f"{title}: {row['optimizer']} + {row['regularizer']}\n"
+            f"FID {row['fid_mean']:.1f} (seed {run['seed']})"
+        )
+        panels.append((label, results_dir / run["samples_png"]))
+        if best.name == worst.name:
+            break
+    return panels
+
+
+def _tuned_section(doc: Document, tuning, model: str, summary, by_hash) -> None:
+    """Each tuned cell: the rates tried (validation accuracy, one seed), the default rate's
+    one-seed test accuracy, and the tuned cell as the model's table shows it."""
+    cells = [c for c in tuning["cells"] if c["model"] == model and "chosen_lr" in c]
+    if not cells:
+        return
+    rows = []
+    for c in cells:
+        first = by_hash.get(c["chosen_hashes"][0]) if c["chosen_hashes"] else None
+        chosen = row_label(first["labels"]["optimizer"], first["labels"].get("schedule")) \
+            if first else None  # fmt: skip
+        tuned = summary[(summary["model"] == model) & (summary["optimizer"] == chosen)
+                        & (summary["regularizer"] == c["regularizer"])]  # fmt: skip
+        default = [by_hash.get(x["config_hash"]) for x in c["candidates"]
+                   if x["lr"] == c["default_lr"]]  # fmt: skip
+        acc = ((default[0] or {}).get("test") or {}).get("accuracy") if default else None
+        tried = ", ".join(
+            f"{x['lr']:g}: {x['val_accuracy']:.3f}" if x["val_accuracy"] is not None
+            else f"{x['lr']:g}: —"
+            for x in c["candidates"]
+        )  # fmt: skip
+        rows.append({
+            "optimizer": c["optimizer"],
+            "regularizer": c["regularizer"],
+            "default lr": f"{c['default_lr']:g}",
+            "default lr: test accuracy (seed 0)": f"{acc:.4f}" if acc is not None else "—",
+            "tuned lr": f"{c['chosen_lr']:g}",
+            "tuned: test accuracy": fmt_cell(tuned.iloc[0]) if len(tuned) else "not run",
+            "validation accuracy per lr tried (seed 0)": tried,
+        })  # fmt: skip
+    table = pd.DataFrame(rows).set_index("optimizer")
+    doc.paragraph(
+        f"Tuned learning rates, budget **{tuning['budget']}**: {tuning['rule']}. The test split "
+        "plays no part in the choice. The table above shows each tuned cell at its chosen "
+        "rate; here are the rates tried and the default rate's one-seed result:"
+    )
+    doc.table(table)
+
+
+def profile_table(times) -> pd.DataFrame:
+    """rho(tau) at a few tau for each optimizer: share of problems solved within tau x best."""
+    taus = [1.0, 1.5, 2.0, 4.0, math.inf]
+    rho = performance_profile(times, np.array(taus))
+    table = rho.T.map(lambda v: f"{v:.2f}")
+    table.columns = [f"tau = {t:g}" if math.isfinite(t) else "reached at all" for t in taus]
+    table.index.name = "optimizer"
+    return table
+
+
+def _racing_note(racing, model: str, dataset: str, backend) -> str | None:
+    """Which cells racing gave more seeds, and why each stopped."""
+    for table in (racing or {}).get("tables", []):
+        if table["model"] != model or table["dataset"] != dataset:
+            continue
+        if backend and table.get("backend") not in (None, backend):
+            continue
+        cells = table["cells"].values()
+        first = min(c["min_seeds"] for c in cells)
+        raced = [c for c in cells if c["seeds"] > first]
+        if not any(c["max_seeds"] > first for c in cells):
+            return None
+        top = max(c["max_seeds"] for c in cells)
+        text = (f"Racing (seeds {first}..{top}): every cell got {first} seeds, then the leader "
+                "and every cell not separated from it one more per round.")  # fmt: skip
+        if raced:
+            text += " More seeds: " + "; ".join(
+                f"`{c['label'].split(' ', 1)[1]}` {c['seeds']} ({c['state']})" for c in raced
+            ) + "."  # fmt: skip
+        return text
+    return None
+
+
+def model_sections(doc, records, results, summary, tuning, by_hash, store, plot_dir, backend,
+                    racing=None):  # fmt: skip
+    """One section per model: table, leading group, time-to-target, tuning, plots."""
+    tag = f" ({backend})" if backend else ""
+    stem = f"_{backend}" if backend else ""
+    for (model, dataset), sub in results.groupby(["model", "dataset"], sort=False):
+        first = sub.iloc[0]
+        gan = first["task"] == "generation"
+        metric = "fid" if gan else "accuracy"
+        doc.heading(f"{model} on {dataset}{tag}")
+        doc.paragraph(
+            f"{int(first['train_size'])} training examples, {int(first['test_size'])} test "
+            f"examples, {_plural(int(first['epochs']), 'epoch')}, "
+            f"batch size {int(first['batch_size'])}, "
+            f"{int(first['params']):,} parameters; seeds: "
+            f"{', '.join(map(str, sorted(sub['seed'].unique())))}."
+        )
+        if gan:
+            doc.paragraph(_gan_legend(sub))
+        doc.table(metric_table(summary, model))
+        title = f"{model} on {dataset}{tag}"
+        if line := leading_group(Table(title, sub)):
+            doc.paragraph(line[0].upper() + line[1:])
+        if racing_note := _racing_note(racing, model, dataset, backend):
+            doc.paragraph(racing_note)
+        _extra_tables(doc, summary, model, gan)
+        ttt = time_to_target_table(summary, model)
+        if ttt is not None:
+            target = summary[summary["model"] == model]["target"].dropna().iloc[0]
+            doc.paragraph(
+                f"Time to target: training seconds (and epochs) until validation accuracy first "
+                f"reached **{target:g}**, mean over seeds; a configuration reaches it only if "
+                "every seed does. Fastest first:"
+            )
+            doc.table(ttt)
+        if tuning:
+            _tuned_section(doc, tuning, model, summary, by_hash)
+        name = f"{model}{stem}"
+        figs = [
+            plots.final_metric(results, model, plot_dir / f"{name}_final_{metric}.png"),
+            plots.heatmap(summary, model, plot_dir / f"{name}_heatmap.png"),
+        ]
+        if gan:
+            figs.append(plots.gan_losses(records, model, plot_dir / f"{name}_losses.png"))
+            samples = _best_and_worst(summary, results, model, store.results)
+            if samples:
+                path = plot_dir / f"{name}_samples.png"
+                figs.append(plots.best_and_worst_samples(samples, model, path))
+        else:
+            path = plot_dir / f"{name}_learning_curves.png"
+            figs.append(plots.learning_curves(records, model, path))
+        doc.images(figs)
+
+
+def backend_section(doc: Document, summary, backends: list[str]) -> None:
+    """The same configurations under each backend: headline metric and samples/s."""
+    rows = []
+    for (model, opt, reg), cell in summary.groupby(["model", "optimizer", "regularizer"],
+                                                   sort=False):  # fmt: skip
+        row = {"configuration": f"{model} {opt} + {reg}"}
+        for b in backends:
+            hit = cell[cell["backend"] == b]
+            col = f"{headline(hit['task'].iloc[0]).column}_mean" if len(hit) else None
+            row[f"{b}: metric"] = f"{hit[col].iloc[0]:.4f}" if col and hit["ok"].iloc[0] else "—"
+            speed = hit["throughput_samples_per_s_mean"].iloc[0] if len(hit) else float("nan")
+            row[f"{b}: samples/s"] = f"{speed:.0f}" if speed == speed else "—"
+        rows.append(row)
+    doc.heading("Backends compared")
+    doc.paragraph(
+        f"The same trials under {', '.join(backends)}: the headline metric (test accuracy, or "
+        "FID for GANs; mean over seeds) and steady-state training samples/s (first epoch left "
+        "out). Backends do not give bit-identical numbers: kernels and random streams differ."
+    )
+    doc.table(pd.DataFrame(rows).set_index("configuration"))
