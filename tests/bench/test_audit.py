@@ -1,0 +1,54 @@
+"""`zoo audit` (`zoo.bench.audit`): a seeded sample of a report's trials re-run and compared with
+the records."""
+
+import json
+
+import pytest
+
+from zoo.bench.audit import sample, trial_of
+from zoo.bench.campaign import load_records
+from zoo.cli import main
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("audited") / "run"
+    args = ["bench", "--profile", "smoke", "--models", "cnn_small,lstm", "--optimizers",
+            "adam,sgd", "--regularizers", "none", "--out", str(out), "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    return out
+
+
+def test_every_record_rebuilds_to_its_trial(folder):
+    records, _ = load_records(folder)
+    assert len(records) == 4
+    assert all(trial_of(r).config_hash == r["config_hash"] for r in records)
+
+
+def test_the_sample_is_seeded_and_spread_over_tables(folder):
+    records, _ = load_records(folder)
+    picked = sample(records, 2, seed=0)
+    assert {r["config"]["model"] for r in picked} == {"cnn_small", "lstm"}
+    assert [r["config_hash"] for r in sample(records, 2, seed=0)] == [
+        r["config_hash"] for r in picked]  # fmt: skip
+
+
+def test_an_untouched_folder_passes(folder, capsys):
+    assert main(["audit", str(folder), "--trials", "2", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"audit of {folder}: 2/2 trials reproduced (2 exactly")
+
+
+def test_an_altered_record_is_caught(folder, tmp_path, capsys):
+    import shutil
+
+    copy = tmp_path / "altered"
+    shutil.copytree(folder, copy)
+    path = sorted((copy / "results").glob("*.json"))[0]
+    record = json.loads(path.read_text())
+    record["test"]["accuracy"] += 0.05
+    path.write_text(json.dumps(record))
+    assert main(["audit", str(copy), "--trials", "4", "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert "3/4 trials reproduced" in out
+    assert f"({record['config_hash']}): test accuracy" in out

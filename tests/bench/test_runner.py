@@ -1,0 +1,27 @@
+"""A trial's run (`zoo.bench.runner`): `--tensorboard` writes Keras's TensorBoard logs per trial,
+outside the config hash."""
+
+import json
+
+from zoo.cli import main
+
+ARGS = ["bench", "--profile", "smoke", "--models", "cnn_small", "--optimizers", "adam,sgd",
+        "--regularizers", "none", "--epochs", "2", "--no-progress", "--no-report"]  # fmt: skip
+
+
+def test_tensorboard_logs_one_run_per_trial(tmp_path):
+    assert main([*ARGS, "--out", str(tmp_path / "plain")]) == 0
+    assert not (tmp_path / "plain" / "tensorboard").exists()  # off by default
+    out = tmp_path / "tb"
+    assert main([*ARGS, "--out", str(out), "--tensorboard"]) == 0
+    records = [json.loads(p.read_text()) for p in (out / "results").glob("*.json")]
+    assert [r["status"] for r in records] == ["ok", "ok"]
+    hashes = {r["config_hash"] for r in records}
+    assert hashes == {p.stem for p in (tmp_path / "plain" / "results").glob("*.json")}
+    runs = {p.name for p in (out / "tensorboard").iterdir()}
+    assert runs == hashes  # `tensorboard --logdir OUT/tensorboard` compares them
+    for run in runs:
+        events = list((out / "tensorboard" / run).glob("*/events.out.tfevents.*"))
+        assert {e.parent.name for e in events} == {"train", "validation"}
+        assert all(e.stat().st_size > 0 for e in events)
+    assert "tensorboard" not in json.dumps(records[0]["config"])

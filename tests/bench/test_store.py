@@ -1,0 +1,54 @@
+"""The result store (`zoo.bench.store`): atomic records, their files, failed and damaged ones."""
+
+import json
+
+import pytest
+
+from zoo.bench import Store
+
+
+def _record(h="abc123", status="ok"):
+    return {"schema": 1, "config_hash": h, "status": status, "config": {}, "labels": {}}
+
+
+def test_files_of_a_record_are_written_beside_it(tmp_path):
+    store = Store(tmp_path)
+    record = {**_record("g1"), "files": {"samples.png": b"\x89PNG fake"}}
+    store.write(record)
+    assert (store.results / "g1.samples.png").read_bytes() == b"\x89PNG fake"
+    assert store.read("g1")["files"] == {"samples.png": "g1.samples.png"}
+    assert "files" in record and isinstance(record["files"]["samples.png"], bytes)  # untouched
+    assert sorted(p.name for p in store.results.iterdir()) == ["g1.json", "g1.samples.png"]
+
+
+def test_atomic_write_and_read(tmp_path):
+    store = Store(tmp_path / "out")
+    path = store.write(_record())
+    assert path == tmp_path / "out" / "results" / "abc123.json"
+    assert json.loads(path.read_text())["status"] == "ok"
+    assert [p.name for p in store.results.iterdir()] == ["abc123.json"]  # no temp files left
+    assert store.is_done("abc123") and not store.is_done("other")
+
+
+def test_failed_write_leaves_old_record_and_no_temp_file(tmp_path):
+    store = Store(tmp_path)
+    store.write(_record())
+    bad = _record()
+    bad["unserializable"] = object()
+    with pytest.raises(TypeError):
+        store.write(bad)
+    assert store.read("abc123")["status"] == "ok"
+    assert [p.name for p in store.results.iterdir()] == ["abc123.json"]
+
+
+def test_failed_trials_are_not_done_and_bad_files_are_skipped(tmp_path):
+    store = Store(tmp_path)
+    store.write(_record("f1", status="failed"))
+    store.write(_record("d1", status="diverged"))
+    assert not store.is_done("f1") and store.is_done("d1")
+    (store.results / "truncated.json").write_text('{"schema": 1, "conf')
+    (store.results / "foreign.json").write_text('{"hello": "world"}')
+    (store.results / ".tmp-cut-off-by-a-kill.json").write_text('{"sche')
+    records, warnings = store.load_all()
+    assert sorted(r["config_hash"] for r in records) == ["d1", "f1"]
+    assert len(warnings) == 2 and any("truncated.json" in w for w in warnings)

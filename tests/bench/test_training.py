@@ -1,0 +1,126 @@
+"""How a trial trains (`zoo.bench.training`): schedules over the real steps, label smoothing,
+augmentation, the divergence rule, Schedule-Free AdamW's evaluation weights."""
+
+import json
+import math
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+from zoo.bench.training import (
+    EXPLOSION,
+    build_optimizer,
+    chance_losses,
+    diverged,
+    loss_and_metrics,
+    targets,
+    to_averaged_weights,
+    training_input,
+)
+from zoo.specs import (
+    parse_optimizer,
+    parse_regularizer,
+    parse_schedule,
+)
+
+REPORTS = Path(__file__).resolve().parents[1] / "reports"
+
+
+def _first_batch(data):
+    return [np.asarray(a) for a in next(iter(data["x"]))]
+
+
+def test_a_trial_optimizer_follows_its_schedule_over_the_real_steps():
+    opt = build_optimizer(parse_optimizer("sgd:lr=0.2"), parse_schedule("linear"), 40)
+    opt.build([keras.Variable(np.zeros(2, "float32"))])
+    opt.iterations.assign(20)
+    assert float(opt.learning_rate) == pytest.approx(0.1)
+
+
+def test_label_smoothing_is_the_loss_as_keras_defines_it():
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(10), 8).astype("float32")
+    y = rng.integers(0, 10, 8)
+    reg = parse_regularizer("label_smoothing:0.2")
+    loss, metrics = loss_and_metrics("classification", reg)
+    onehot = targets(y, "classification", reg, 10)
+    smoothed = onehot * 0.8 + 0.2 / 10
+    manual = -np.mean(np.sum(smoothed * np.log(probs), axis=1))
+    assert float(loss(onehot, probs)) == pytest.approx(manual, rel=1e-5)
+    assert metrics[0].name == "accuracy"
+    plain, _ = loss_and_metrics("classification", parse_regularizer("none"))
+    assert plain == "sparse_categorical_crossentropy"
+    p = rng.random(8).astype("float32")[:, None]
+    yb = rng.integers(0, 2, 8)
+    bce, _ = loss_and_metrics("binary_classification", parse_regularizer("label_smoothing"))
+    t = yb * 0.9 + 0.05
+    manual = -np.mean(t * np.log(p[:, 0]) + (1 - t) * np.log(1 - p[:, 0]))
+    assert float(bce(yb[:, None].astype("float32"), p)) == pytest.approx(manual, rel=1e-4)
+
+
+def test_augmentation_changes_training_batches_and_follows_the_seed():
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 28, 28, 1)).astype("float32")
+    y = keras.utils.to_categorical(rng.integers(0, 10, 64), 10)
+    plain = training_input(x, y, parse_regularizer("none"), 16, 0)
+    assert plain["x"] is x and plain["batch_size"] == 16  # the fast path: arrays as they are
+    for spec in ("augment", "random_erasing:1", "mixup", "cutmix"):
+        reg = parse_regularizer(spec)
+        a = _first_batch(training_input(x, y, reg, 16, seed=3))
+        b = _first_batch(training_input(x, y, reg, 16, seed=3))
+        c = _first_batch(training_input(x, y, reg, 16, seed=4))
+        np.testing.assert_array_equal(a[0], b[0])  # the same seed: the same batches
+        assert not np.array_equal(a[0], c[0])
+        originals = {img.tobytes() for img in x}
+        assert sum(img.tobytes() not in originals for img in a[0]) > 0, spec
+        if spec in ("mixup", "cutmix"):  # soft targets that still sum to 1
+            assert not set(np.unique(a[1])) <= {0.0, 1.0}
+            np.testing.assert_allclose(a[1].sum(1), 1.0, rtol=1e-5)
+
+
+def test_divergence_rule():
+    chance = chance_losses("classification", 10)
+    assert chance == {"loss": pytest.approx(math.log(10))}
+    assert diverged({"loss": 1.0e11, "val_loss": 300.0}, chance).startswith("loss 1e+11 >")
+    assert diverged({"loss": float("nan")}, chance) == "loss is nan"
+    assert diverged({"loss": 2.4, "val_loss": 900.0}, chance) is None  # validation never counts
+    gan = chance_losses("generation", 10)
+    assert diverged({"d_loss": 1.3, "g_loss": 7.1}, gan) is None
+    assert diverged({"d_loss": 0.0, "g_loss": EXPLOSION}, gan) is not None
+
+
+def test_no_committed_trial_changes_status_under_the_rule():
+    """Every epoch of every committed record, read through the rule, keeps its status."""
+    checked = 0
+    for path in REPORTS.glob("*/results/*.json"):
+        record = json.loads(path.read_text())
+        if record.get("status") != "ok":
+            continue
+        num_classes = (record.get("coverage") or {}).get("num_classes", 10)
+        chance = chance_losses(zoo.model_info(record["config"]["model"]).task, num_classes)
+        history = record["history"]
+        for epoch in range(len(history.get("epoch_time_s", []))):
+            logs = {k: v[epoch] for k, v in history.items() if len(v) > epoch}
+            assert diverged(logs, chance) is None, (path, epoch)
+        checked += 1
+    assert checked >= 100
+
+
+def test_schedule_free_weights_for_evaluation():
+    var = keras.Variable(np.ones(3, "float32"))
+    opt = build_optimizer(parse_optimizer("schedule_free_adamw"), parse_schedule(None), 10)
+    opt.build([var])
+    opt.apply([np.full(3, 0.5, "float32")], [var])
+    y = keras.ops.convert_to_numpy(var).copy()
+    z = keras.ops.convert_to_numpy(opt._momentums[0])
+    restore = to_averaged_weights(opt)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(var), (y - 0.1 * z) / 0.9, rtol=1e-6)
+    restore()
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(var), y)
+    adam = parse_optimizer("adam").build()
+    adam.build([var])
+    to_averaged_weights(adam)()  # any other optimizer: nothing happens
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(var), y)

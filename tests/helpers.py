@@ -1,0 +1,78 @@
+"""Helpers the tests share: hand-made trial records with known numbers, and the `zoo` command
+run in this process (fast: no new Python, no second TensorFlow start-up)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+from dataclasses import dataclass
+
+
+@dataclass
+class Ran:
+    """What a `zoo` command printed and returned."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(*args: str) -> Ran:
+    """Run `zoo ARGS` in this process, as `python -m zoo ARGS` would (argparse's usage errors
+    included: exit code 2)."""
+    from zoo.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 2
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+def fixture_record(opt, reg, seed, acc, status="ok", model="cnn_small"):
+    h = f"{model}-{opt}-{reg}-{seed}"
+    hist = {
+        "loss": [1.0, 0.5],
+        "accuracy": [0.6, 0.8],
+        "val_loss": [0.9, 0.6],
+        "val_accuracy": [0.55, acc - 0.01],
+        "epoch_time_s": [1.0, 0.5],
+    }
+    return {
+        "schema": 1,
+        "config_hash": h,
+        "status": status,
+        "config": {
+            "model": model,
+            "dataset": "fashion_mnist",
+            "seed": seed,
+            "epochs": 2,
+            "batch_size": 32,
+            "train_size": 100,
+            "val_size": 10,
+            "test_size": 50,
+            "optimizer": {"name": opt, "kwargs": {"learning_rate": 0.01}},
+        },
+        "labels": {"optimizer": opt, "regularizer": reg},
+        "history": hist if status == "ok" else {**hist, "loss": [1.0, math.nan]},
+        "test": {"accuracy": acc, "loss": 0.5} if status == "ok" else None,
+        "diverged_epoch": 2 if status == "diverged" else None,
+        "data_sizes": {"train": 100, "val": 10, "test": 50},
+        "params": 1234,
+        "wall_time_s": 2.0,
+        "fit_time_s": 1.5,
+        "throughput_samples_per_s": 200.0,
+        "peak_memory_mb": 500.0,
+        "env": {
+            "keras": "3.15",
+            "backend": "tensorflow",
+            "tensorflow": "2.21",
+            "git_commit": "deadbeef" * 5,
+            "cpu": "test cpu",
+            "cpu_count": 2,
+            "gpu": [],
+        },
+    }

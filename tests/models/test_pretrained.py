@@ -1,0 +1,104 @@
+"""Pretrained models (`zoo.models.pretrained`; made by `zoo.tools.weights`): cards, export,
+loading, refusing damaged files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+from zoo.bench import expand, load_suite, run_trials
+from zoo.bench.store import Store
+from zoo.data import load_dataset
+from zoo.data.files import sha256_file
+from zoo.errors import UsageError, ZooError
+from zoo.models.pretrained import build_pretrained
+from zoo.tools.weights import export
+
+
+def _smoke(model: str, regularizer: str = "none"):
+    (trial,) = expand(
+        load_suite("zoo"),
+        "smoke",
+        {"models": [model], "optimizers": ["adam"], "regularizers": [regularizer]},
+    )
+    return trial
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """A smoke cnn_small trial run with --save-weights and exported under a tag."""
+    root = tmp_path_factory.mktemp("pretrained")
+    trial = _smoke("cnn_small", "batchnorm")
+    run_trials([trial], root / "runs", progress=False, save_weights=True)
+    card = export("cnn_small.fashion_mnist", root / "runs", root / "weights", trial=trial)
+    record = Store(root / "runs").read(trial.config_hash)
+    return root, trial, card, record
+
+
+def test_export_writes_a_card_that_matches_its_files(exported):
+    root, trial, card, record = exported
+    assert card["trial"]["config_hash"] == trial.config_hash
+    assert card["test"] == record["test"]
+    assert card["builder_kwargs"] == {
+        "input_shape": [28, 28, 1], "num_classes": 10, "regularizer": "batchnorm"
+    }  # fmt: skip
+    weights = root / "weights" / card["files"]["weights"]["file"]
+    assert card["files"]["weights"]["sha256"] == sha256_file(weights)
+    # The shipped file holds the model's weights alone, not the optimizer's state.
+    trial_file = root / "runs" / "results" / record["files"]["weights.h5"]
+    assert weights.stat().st_size < 0.6 * trial_file.stat().st_size
+    assert json.loads((root / "weights" / "cnn_small.fashion_mnist.json").read_text()) == card
+
+
+def test_exported_model_reproduces_the_trials_test_metric(exported):
+    root, trial, card, _ = exported
+    model = build_pretrained("cnn_small", weights_dir=root / "weights")
+    ds = load_dataset("fashion_mnist", train_size=1, val_size=0, test_size=trial.test_size)
+    acc = float((model.predict(ds.x_test, verbose=0).argmax(1) == ds.y_test).mean())
+    assert acc == pytest.approx(card["test"]["accuracy"], abs=1e-6)
+
+
+def test_feature_extractor_variant(exported):
+    root, trial, _, _ = exported
+    full = build_pretrained("cnn_small.fashion_mnist", weights_dir=root / "weights")
+    features = build_pretrained(
+        "cnn_small.fashion_mnist", include_top=False, weights_dir=root / "weights"
+    )
+    x = load_dataset("fashion_mnist", train_size=1, val_size=0, test_size=8).x_test
+    assert features.output.shape == (None, 1600)
+    expected = keras.Model(full.input, full.get_layer("features").output).predict(x, verbose=0)
+    np.testing.assert_allclose(features.predict(x, verbose=0), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "delete"])
+def test_damaged_weights_are_refused(exported, tmp_path, damage):
+    root, *_ = exported
+    folder = tmp_path / "weights"
+    shutil.copytree(root / "weights", folder)
+    path = folder / "cnn_small.fashion_mnist.weights.h5"
+    data = bytearray(path.read_bytes())
+    if damage == "flip":
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    elif damage == "truncate":
+        path.write_bytes(bytes(data[: len(data) // 2]))
+    else:
+        path.unlink()
+    expected = "missing" if damage == "delete" else "damaged or was replaced"
+    with pytest.raises(ZooError, match=expected) as err:
+        build_pretrained("cnn_small", weights_dir=folder)
+    assert "make weights" in str(err.value)
+
+
+def test_unknown_names_and_fixed_architecture():
+    with pytest.raises(UsageError, match="Did you mean 'cnn_vgg'"):
+        zoo.build("cnn_vggg", pretrained=True)
+    with pytest.raises(UsageError, match="unknown pretrained model 'cnn_vgg.mnist'"):
+        zoo.build("cnn_vgg.mnist", pretrained=True)
+    with pytest.raises(UsageError, match="takes no widths"):
+        zoo.build("cnn_vgg", pretrained=True, widths=(8, 8, 8))

@@ -1,0 +1,90 @@
+"""Report generation (`zoo.report.assemble`) from fixture records with known numbers."""
+
+import pandas as pd
+import pytest
+from helpers import fixture_record
+
+from zoo.bench import Store
+from zoo.errors import UsageError
+from zoo.report import write_report
+
+
+@pytest.fixture
+def fixture_dir(tmp_path):
+    store = Store(tmp_path)
+    for rec in [
+        fixture_record("adam", "none", 0, 0.80),
+        fixture_record("adam", "none", 1, 0.84),
+        fixture_record("adam", "l2", 0, 0.90),
+        fixture_record("adam", "l2", 1, 0.92),
+        fixture_record("sgd", "none", 0, 0.70),
+        fixture_record("sgd", "none", 1, 0.72),
+        fixture_record("sgd", "l2", 0, 0.0, status="diverged"),
+        fixture_record("sgd", "l2", 1, 0.0, status="diverged"),
+    ]:
+        store.write(rec)
+    return tmp_path
+
+
+def test_report_files_and_numbers(fixture_dir):
+    readme = write_report(fixture_dir)
+    text = readme.read_text()
+    assert "## cnn_small on fashion_mnist" in text
+    # mean ± 95% CI half-width (t with 1 df: 12.706 * std / sqrt(2)), the best cell in bold
+    assert "**0.9100 ± 0.1271**" in text
+    assert "0.8200 ± 0.2541" in text
+    assert "diverged (2/2)" in text
+    # Two seeds cannot separate 0.91 from 0.82 (Welch's t = 4.0 on 1.5 df, p = 0.09), but
+    # they do separate it from sgd's 0.71 (p = 0.005, 0.01 after Holm's correction).
+    tied = (
+        "Tied at the top: `adam` + `l2` (0.9100, 2 seeds), `adam` + `none` (0.8200, 2 "
+        "seeds): not separated from the leader (Welch, Holm-corrected over 2 comparisons"
+    )
+    assert tied in text
+    assert "## Findings" in text.split("## cnn_small")[0]  # the findings come first
+    assert "| `adam` | +0.0900 |" in text  # l2's effect against none under adam
+    results = pd.read_csv(fixture_dir / "results.csv")
+    assert len(results) == 8 and set(results["status"]) == {"ok", "diverged"}
+    summary = pd.read_csv(fixture_dir / "summary.csv")
+    row = summary[(summary.optimizer == "adam") & (summary.regularizer == "l2")].iloc[0]
+    assert row["test_accuracy_mean"] == pytest.approx(0.91)
+    assert row["seeds"] == 2 and row["ok"] == 2
+    # canonical optimizer order: sgd before adam
+    assert list(summary["optimizer"]) == ["sgd", "sgd", "adam", "adam"]
+    for name in ("final_accuracy", "heatmap", "learning_curves"):
+        png = fixture_dir / "plots" / f"cnn_small_{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+        assert f"(plots/{png.name})" in text
+
+
+def test_learning_curves_without_validation_use_training_accuracy(tmp_path):
+    from zoo.report.plots import learning_curves
+
+    rec = fixture_record("adam", "none", 0, 0.8)
+    del rec["history"]["val_accuracy"], rec["history"]["val_loss"]
+    fig = learning_curves([rec], "cnn_small", tmp_path / "curves.png")
+    assert fig.stat().st_size > 5000
+    Store(tmp_path).write(rec)
+    assert "cnn_small" in write_report(tmp_path).read_text()
+
+
+def test_report_keeps_to_the_last_runs_trials(fixture_dir):
+    import json
+
+    run = {
+        "command": "zoo bench ...",
+        "trial_hashes": ["cnn_small-adam-l2-0", "cnn_small-adam-l2-1"],
+    }
+    (fixture_dir / "run.json").write_text(json.dumps(run))
+    notes = []
+    write_report(fixture_dir, warn=notes.append)
+    assert len(pd.read_csv(fixture_dir / "results.csv")) == 2
+    assert notes and "6 record(s)" in notes[0] and "left out of the report" in notes[0]
+
+
+def test_report_of_empty_or_missing_folder(tmp_path):
+    with pytest.raises(UsageError, match="has no results/ folder"):
+        write_report(tmp_path)
+    (tmp_path / "results").mkdir()
+    with pytest.raises(UsageError, match="holds no trial records"):
+        write_report(tmp_path)

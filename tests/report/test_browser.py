@@ -1,0 +1,109 @@
+"""The HTML report in headless Chromium (`zoo.report.document`, `zoo.report.browser`)."""
+
+import pytest
+from helpers import fixture_record
+
+from zoo.bench import Store
+from zoo.report import write_report
+
+
+@pytest.fixture
+def fixture_dir(tmp_path):
+    store = Store(tmp_path)
+    for rec in [
+        fixture_record("adam", "none", 0, 0.80),
+        fixture_record("adam", "none", 1, 0.84),
+        fixture_record("adam", "l2", 0, 0.90),
+        fixture_record("adam", "l2", 1, 0.92),
+        fixture_record("sgd", "none", 0, 0.70),
+        fixture_record("sgd", "none", 1, 0.72),
+        fixture_record("sgd", "l2", 0, 0.0, status="diverged"),
+        fixture_record("sgd", "l2", 1, 0.0, status="diverged"),
+    ]:
+        store.write(rec)
+    return tmp_path
+
+
+def test_html_report_is_self_contained_and_renders_in_chromium(fixture_dir, tmp_path, browser):
+    """index.html: every plot embedded, sortable tables, provenance; headless Chromium (Debian's
+    package, `make browser`) loads every image and the page's script runs."""
+    from zoo.report.browser import render, screenshot
+
+    write_report(fixture_dir)
+    page = fixture_dir / "index.html"
+    html = page.read_text()
+    # Anchors as GitHub makes them, so the findings' links work in README.md and here.
+    assert '<h2 id="cnn_small-on-fashion_mnist">cnn_small on fashion_mnist</h2>' in html
+    assert '<a href="#cnn_small-on-fashion_mnist">cnn_small on fashion_mnist</a>:' in html
+    assert "http://" not in html and "https://" not in html  # nothing fetched from a network
+    assert html.count("data:image/png;base64,") == 3
+    assert "<strong>0.9100 ± 0.1271</strong>" in html
+    assert "Git commit:" in html and "Hardware:" in html
+    # The page alone, copied away from its plots folder, still has every image.
+    alone = tmp_path / "alone.html"
+    alone.write_text(html)
+    info = render(alone)
+    assert info["title"] == f"Benchmark report: {fixture_dir.name}"
+    assert info["tables"] == 3
+    assert info["images"] == 3 and info["images_loaded"] == 3
+    png = screenshot(alone, tmp_path / "shot.png", height=800)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10000
+
+
+def test_committed_quick_report_renders_with_every_image(browser):
+    from pathlib import Path
+
+    from zoo.report.browser import render
+
+    quick = Path(__file__).resolve().parents[1] / "reports" / "quick"
+    info = render(quick / "index.html")
+    assert info["images"] >= 9 and info["images_loaded"] == info["images"]
+    assert (quick / "screenshot.png").stat().st_size > 50000
+
+
+def test_html_tables_sort_by_a_column(fixture_dir, browser):
+    """The page's script sorts a table by a clicked column (`#sort=T:C` clicks it on load):
+    numbers by value, cells without one (`diverged`) last."""
+    import re
+
+    from zoo.report.browser import render
+
+    write_report(fixture_dir)
+    page = fixture_dir / "index.html"
+
+    def first_table_rows(fragment: str) -> list[str]:
+        dom = render(page, fragment=fragment)["dom"]
+        body = re.search(r"<tbody>(.*?)</tbody>", dom, re.S).group(1)
+        return re.findall(r"<tr><td><code>([^<]+)</code>", body)
+
+    assert first_table_rows("") == ["sgd", "adam"]  # canonical order
+    # Column 2 is `l2`: adam 0.91, sgd diverged -> adam first.
+    assert first_table_rows("sort=0:2") == ["adam", "sgd"]
+    # Column 1 is `none`: sgd 0.71 < adam 0.82 ascending.
+    assert first_table_rows("sort=0:1") == ["sgd", "adam"]
+
+
+def test_render_tests_skip_without_a_browser_but_fail_under_ci(tmp_path):
+    """No Chromium on PATH: the render test is skipped with how to enable it, unless CI=true,
+    where a missing browser is a failure (CI must run it)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    test = "tests/test_report.py::test_html_tables_sort_by_a_column"
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["PATH"] = str(Path(sys.executable).parent)  # the venv's tools, no browser
+    root = Path(__file__).resolve().parents[1]
+
+    def run(extra):
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p",
+                               "no:cacheprovider", test], cwd=root, env={**env, **extra},
+                              capture_output=True, text=True, timeout=600)  # fmt: skip
+
+    skipped = run({})
+    assert skipped.returncode == 0 and "1 skipped" in skipped.stdout
+    assert "no Chromium found" in skipped.stdout and "make browser" in skipped.stdout
+    failed = run({"CI": "true"})
+    assert failed.returncode == 1 and "1 error" in failed.stdout  # the fixture raises
+    assert "no Chromium found" in failed.stdout

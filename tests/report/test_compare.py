@@ -1,0 +1,61 @@
+"""`zoo compare` (`zoo.report.compare`): which cells reproduce."""
+
+import pytest
+from helpers import fixture_record
+
+from zoo.bench import Store
+
+
+@pytest.fixture
+def fixture_dir(tmp_path):
+    store = Store(tmp_path)
+    for rec in [
+        fixture_record("adam", "none", 0, 0.80),
+        fixture_record("adam", "none", 1, 0.84),
+        fixture_record("adam", "l2", 0, 0.90),
+        fixture_record("adam", "l2", 1, 0.92),
+        fixture_record("sgd", "none", 0, 0.70),
+        fixture_record("sgd", "none", 1, 0.72),
+        fixture_record("sgd", "l2", 0, 0.0, status="diverged"),
+        fixture_record("sgd", "l2", 1, 0.0, status="diverged"),
+    ]:
+        store.write(rec)
+    return tmp_path
+
+
+def test_compare_says_which_cells_reproduce(fixture_dir, tmp_path):
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from zoo.report.compare import compare
+
+    same = compare(fixture_dir, fixture_dir)
+    assert same.verdict() == "reproduced 4/4 cells within tolerance (accuracy ±1.5 pp, FID ±10%)"
+    assert same.ok and not same.differ
+    other = tmp_path / "other"
+    shutil.copytree(fixture_dir, other)
+    for path in (other / "results").glob("*.json"):
+        record = json.loads(path.read_text())
+        if record["labels"] == {"optimizer": "adam", "regularizer": "none"}:
+            record["test"]["accuracy"] += 0.02  # mean 0.82 -> 0.84: 2 pp off
+            path.write_text(json.dumps(record))
+        if record["labels"] == {"optimizer": "sgd", "regularizer": "none"}:
+            path.unlink()  # a cell the new run lacks
+    result = compare(fixture_dir, other)
+    assert result.verdict().startswith("reproduced 2/3 cells")
+    assert result.differ == ["cnn_small adam none: test accuracy 0.8200 vs 0.8400 (+2.00 pp)"]
+    assert result.only_reference == ["cnn_small sgd none"] and not result.ok
+    assert compare(fixture_dir, other, accuracy_tol=0.03).reproduced == 3
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "zoo", "compare", *map(str, args)],
+                              capture_output=True, text=True)  # fmt: skip
+
+    run = cli(fixture_dir, other)
+    assert run.returncode == 0 and run.stdout.startswith("reproduced 2/3 cells")
+    assert "differs: cnn_small adam none" in run.stdout
+    assert cli(fixture_dir, other, "--strict").returncode == 1
+    assert cli(fixture_dir, fixture_dir, "--strict").returncode == 0
+    assert cli(fixture_dir, tmp_path / "missing").returncode == 2

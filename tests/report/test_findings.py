@@ -1,0 +1,99 @@
+"""Findings (`zoo.report.findings`): sentences from the tables that claim only what the statistics
+support."""
+
+import re
+
+import numpy as np
+from helpers import fixture_record
+from scipy import stats
+
+from zoo.bench import Store
+from zoo.report import write_report
+
+# Seeds of each cell, with known truths: l2 helps adam by 10 pp and cosine helps adam by 5 pp
+# (both far beyond the noise); dropout under adam and l2 under sgd change nothing; one cell
+# diverged. adamax + l2 is 0.9 pp better than adamax with p < 0.05 on its own, but not after
+# Holm's correction over the table's comparisons.
+CELLS = {
+    ("adam", "none"): [0.800, 0.810, 0.800, 0.810, 0.805],
+    ("adam", "l2"): [0.900, 0.910, 0.900, 0.910, 0.905],
+    ("adam", "dropout"): [0.800, 0.830, 0.790, 0.820, 0.780],
+    ("sgd", "none"): [0.700, 0.720, 0.710, 0.690, 0.730],
+    ("sgd", "l2"): [0.705, 0.715, 0.690, 0.730, 0.710],
+    ("adamax", "none"): [0.780, 0.790, 0.785, 0.775, 0.780],
+    ("adamax", "l2"): [0.790, 0.800, 0.790, 0.785, 0.795],
+    ("adam @ cosine", "none"): [0.850, 0.860, 0.850, 0.860, 0.855],
+}
+
+
+def _write(tmp_path):
+    store = Store(tmp_path)
+    for (row, reg), values in CELLS.items():
+        opt, _, schedule = row.partition(" @ ")
+        for seed, acc in enumerate(values):
+            record = fixture_record(opt, reg, seed, acc)
+            record["config_hash"] += f"-{schedule or 'constant'}"
+            record["labels"]["schedule"] = schedule or "constant"
+            store.write(record)
+    for seed in range(3):
+        record = fixture_record("sgd:lr=1000", "none", seed, 0.0, status="diverged")
+        store.write(record)
+    write_report(tmp_path)
+    text = (tmp_path / "README.md").read_text()
+    return [line for line in text.split("## About this run")[0].splitlines()
+            if line.startswith("- ")]  # fmt: skip
+
+
+def test_findings_report_real_differences_and_nothing_else(tmp_path):
+    lines = _write(tmp_path)
+    assert all(line.startswith("- [cnn_small on fashion_mnist](#cnn_small-on-fashion_mnist): ")
+               for line in lines)  # fmt: skip
+    text = "\n".join(lines)
+    lead = next(line for line in lines if "leads" in line or "tied" in line)
+    assert "`adam` + `l2` (0.9050, 5 seeds) leads, separated from every other cell" in lead
+    regs = next(line for line in lines if "regularizers against `none`" in line)
+    assert "helped: `adam` + `l2` vs `none` (+10.0 pp, p = " in regs
+    # Noise is never a claim: neither dropout under adam, nor l2 under sgd, nor adamax's l2
+    # (p < 0.05 alone, not after Holm's correction).
+    claims = regs.split("helped: ")[1].split("; 3 not significant")[0]
+    assert "dropout" not in claims and "`sgd`" not in claims and "adamax" not in claims
+    assert "3 not significant" in regs
+    sched = next(line for line in lines if "schedules against `constant`" in line
+                 or "no schedule" in line)  # fmt: skip
+    assert "helped: `adam @ cosine` + `none` vs `adam` (+5.0 pp" in sched
+    assert "diverged: `sgd:lr=1000` + `none` (3/3 seeds)" in text
+
+
+def test_every_claim_holds_under_scipy_and_holm(tmp_path):
+    """An independent check: every pair the findings call helped or hurt passes Welch's test
+    from scipy after Holm's correction over its kind's comparisons, and every pair that does
+    is named."""
+    lines = _write(tmp_path)
+    regs = next(line for line in lines if "regularizers against" in line)
+    claimed = set(re.findall(r"`([^`]+)` \+ `([^`]+)` vs `none`", regs))
+    pairs = [(row, reg) for row, reg in CELLS if reg != "none" and (row, "none") in CELLS]
+    raw = {p: stats.ttest_ind(CELLS[p], CELLS[(p[0], "none")], equal_var=False).pvalue
+           for p in pairs}  # fmt: skip
+    order = sorted(raw, key=raw.get)
+    adjusted, running = {}, 0.0
+    for i, p in enumerate(order):
+        running = max(running, min(1.0, (len(order) - i) * raw[p]))
+        adjusted[p] = running
+    assert raw[("adamax", "l2")] < 0.05 <= adjusted[("adamax", "l2")]
+    assert claimed == {p for p, q in adjusted.items() if q < 0.05}
+    assert np.isclose(float(re.search(r"p = ([0-9.]+)", regs).group(1)),
+                      adjusted[("adam", "l2")], atol=5e-4)  # fmt: skip
+
+
+def test_two_seeds_of_noise_claim_nothing(tmp_path):
+    store = Store(tmp_path)
+    rng = np.random.default_rng(0)
+    for opt in ("adam", "sgd", "nadam"):
+        for reg in ("none", "l2", "dropout"):
+            for seed in range(2):
+                store.write(fixture_record(opt, reg, seed, float(0.8 + rng.normal(0, 0.01))))
+    write_report(tmp_path)
+    text = (tmp_path / "README.md").read_text().split("## About this run")[0]
+    assert "helped" not in text and "hurt" not in text
+    assert "no regularizer differed significantly from `none`" in text
+    assert "tied at the top" in text

@@ -1,0 +1,28 @@
+"""Performance profiles (`zoo.report.profiles`), on hand-made times."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zoo.report.profiles import performance_profile
+
+
+def test_performance_profile_on_hand_made_times():
+    # Three problems, three solvers. A is fastest on p1 and p2; B on p3; C never finishes p2.
+    times = pd.DataFrame(
+        {"A": [10.0, 20.0, 40.0], "B": [20.0, 30.0, 20.0], "C": [15.0, math.inf, 80.0]},
+        index=["p1", "p2", "p3"],
+    )
+    rho = performance_profile(times, np.array([1.0, 1.5, 2.0, 4.0, math.inf]))
+    # ratios: A = 1, 1, 2;  B = 2, 1.5, 1;  C = 1.5, inf, 4
+    assert list(rho["A"]) == pytest.approx([2 / 3, 2 / 3, 1, 1, 1])
+    assert list(rho["B"]) == pytest.approx([1 / 3, 2 / 3, 1, 1, 1])
+    assert list(rho["C"]) == pytest.approx([0, 1 / 3, 1 / 3, 2 / 3, 2 / 3])
+    # A problem no solver finishes counts against every solver.
+    unsolved = pd.concat([times, pd.DataFrame({"A": [math.inf], "B": [math.inf],
+                                               "C": [math.inf]}, index=["p4"])])  # fmt: skip
+    assert performance_profile(unsolved, np.array([math.inf]))["A"].iloc[0] == pytest.approx(0.75)

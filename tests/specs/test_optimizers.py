@@ -1,0 +1,59 @@
+"""Optimizer specs (`zoo.specs.optimizers`): names, defaults, overrides, GAN pairs."""
+
+import pytest
+
+from zoo.errors import UsageError
+from zoo.specs import (
+    OPTIMIZERS,
+    parse_optimizer,
+    parse_optimizer_pair,
+)
+
+
+def test_every_optimizer_builds_with_its_default_lr():
+    for name, (cls, defaults) in OPTIMIZERS.items():
+        opt = parse_optimizer(name).build()
+        assert type(opt).__name__ == cls
+        assert float(opt.learning_rate) == pytest.approx(defaults["learning_rate"])
+    assert parse_optimizer("nesterov").build().nesterov is True
+
+
+def test_overrides_aliases_and_labels():
+    spec = parse_optimizer("adam:lr=3e-4:beta_1=0.5")
+    assert spec.kwargs == {"learning_rate": 3e-4, "beta_1": 0.5}
+    assert spec.label == "adam:lr=0.0003:beta_1=0.5"
+    assert parse_optimizer("adam:3e-4").kwargs["learning_rate"] == 3e-4
+    assert parse_optimizer("adam:lr=0.001").label == "adam"  # default spelled out
+    assert parse_optimizer("ADAM").label == "adam"
+    opt = parse_optimizer("adam:clipnorm=1.0").build()
+    assert opt.clipnorm == 1.0
+    assert parse_optimizer("adamw:wd=0.01").build().weight_decay == 0.01
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("adm", "unknown optimizer 'adm'. Did you mean 'adam'?"),
+        ("adam:lr=abc", "lr='abc' is not a number"),
+        ("adam:lr=-1", "learning_rate must be a positive number"),
+        ("sgd:momentum=1.5", "momentum must be in [0, 1)"),
+        ("adam:betta_1=0.5", "Did you mean 'beta_1'?"),
+        ("adam:1e-3:2e-3", "only one bare value"),
+        ("adam:lr=", "malformed override"),
+        ("", "empty spec"),
+    ],
+)
+def test_bad_optimizer_specs(spec, message):
+    with pytest.raises(UsageError) as err:
+        parse_optimizer(spec)
+    assert message in str(err.value)
+
+
+def test_optimizer_pairs_for_gans():
+    g, d = parse_optimizer_pair("adam:lr=1e-4:beta_1=0.5/adam:lr=4e-4:beta_1=0.5")
+    assert (g.learning_rate, d.learning_rate) == (1e-4, 4e-4)
+    assert parse_optimizer_pair("rmsprop") == (parse_optimizer("rmsprop"), None)
+    with pytest.raises(UsageError, match="generator/discriminator pair"):
+        parse_optimizer_pair("adam/sgd/sgd")
+    with pytest.raises(UsageError, match="Did you mean 'adam'"):
+        parse_optimizer_pair("adam/adm")

@@ -1,0 +1,108 @@
+"""The package's shape: layers that point one way, faces that only re-export, small modules
+that say what they own (read from the source with `ast`, nothing imported)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ZOO = Path(__file__).resolve().parents[1] / "zoo"
+# Bottom to top: a module may import its own layer and those below it, never one above.
+LAYERS = ["errors", "backend", "data", "specs", "models", "metrics", "bench", "report", "tools",
+          "cli"]  # fmt: skip
+MAX_LINES = 300
+
+
+def _modules() -> dict[str, Path]:
+    return {
+        ".".join(p.relative_to(ZOO.parent).with_suffix("").parts).removesuffix(".__init__"): p
+        for p in sorted(ZOO.rglob("*.py"))
+    }
+
+
+def _layer(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "zoo" and len(parts) > 1 else None
+
+
+def _imports(path: Path, top_level_only: bool = False) -> set[str]:
+    tree = ast.parse(path.read_text())
+    nodes = tree.body if top_level_only else ast.walk(tree)
+    found = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return {m for m in found if m.split(".")[0] == "zoo"}
+
+
+def test_layers_point_one_way():
+    """data -> specs -> models -> metrics -> bench -> report -> tools -> cli (errors and
+    backend below all): no module imports a layer above its own, even inside a function."""
+    upward = []
+    for module, path in _modules().items():
+        mine = _layer(module)
+        if mine not in LAYERS:
+            continue  # the package face and __main__ sit on top
+        for target in _imports(path):
+            theirs = _layer(target)
+            if theirs in LAYERS and LAYERS.index(theirs) > LAYERS.index(mine):
+                upward.append(f"{module} -> {target}")
+    assert not upward, upward
+
+
+def test_no_import_cycles():
+    """Module-level imports between zoo's modules form no cycle."""
+    modules = _modules()
+    graph = {m: {t for t in _imports(p, top_level_only=True) if t in modules and t != m}
+             for m, p in modules.items()}  # fmt: skip
+    # A package's own import of a submodule is not an edge back into it.
+    for m in graph:
+        graph[m] = {t for t in graph[m] if not m.startswith(t + ".")}
+    state: dict[str, int] = {}
+
+    def visit(m: str, path: list[str]) -> None:
+        state[m] = 1
+        for t in graph[m]:
+            assert state.get(t) != 1, " -> ".join([*path, m, t])
+            if t not in state:
+                visit(t, [*path, m])
+        state[m] = 2
+
+    for m in graph:
+        if m not in state:
+            visit(m, [])
+
+
+def test_package_faces_only_reexport():
+    """Every `__init__.py` holds a docstring, imports and `__all__` (the top-level face also
+    sets TensorFlow's log level and re-exports lazily, so `import zoo` stays fast)."""
+    allowed = (ast.Import, ast.ImportFrom)
+    for module, path in _modules().items():
+        if path.name != "__init__.py":
+            continue
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, allowed) or (
+                isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            ):
+                continue
+            if isinstance(node, ast.Assign) and all(
+                isinstance(t, ast.Name) and t.id in ("__all__", "__version__", "_LAZY")
+                for t in node.targets
+            ):
+                continue
+            face = module == "zoo" and (
+                (isinstance(node, ast.FunctionDef) and node.name == "__getattr__")
+                or (isinstance(node, ast.Expr) and "setdefault" in ast.unparse(node))
+            )
+            assert face, f"{path}: {ast.unparse(node)[:80]} is not a re-export"
+
+
+def test_modules_are_small_and_say_what_they_own():
+    for module, path in _modules().items():
+        lines = len(path.read_text().splitlines())
+        assert lines <= MAX_LINES, f"{module} has {lines} lines (at most ~{MAX_LINES})"
+        doc = ast.get_docstring(ast.parse(path.read_text()))
+        assert doc and len(doc) > 20, f"{module} has no docstring saying what it owns"
