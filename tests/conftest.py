@@ -1,4 +1,5 @@
-"""Shared test helpers: writers for small files in the real data sets' formats."""
+"""Shared test fixtures: small files in the real data sets' formats, isolated data folders, a results
+folder of hand-made records."""
 
 from __future__ import annotations
 
@@ -131,3 +132,26 @@ def browser():
             raise
         pytest.skip(f"{exc} Run `make browser` as root (or `sudo apt-get install chromium`) "
                     "to run this test.")  # fmt: skip
+
+
+@pytest.fixture
+def fixture_dir(tmp_path):
+    """A results folder of hand-made records with known numbers (`helpers.fixture_record`):
+    adam and sgd, none and l2, two seeds; sgd + l2 diverged."""
+    from helpers import fixture_record
+
+    from zoo.bench import Store
+
+    store = Store(tmp_path)
+    for rec in [
+        fixture_record("adam", "none", 0, 0.80),
+        fixture_record("adam", "none", 1, 0.84),
+        fixture_record("adam", "l2", 0, 0.90),
+        fixture_record("adam", "l2", 1, 0.92),
+        fixture_record("sgd", "none", 0, 0.70),
+        fixture_record("sgd", "none", 1, 0.72),
+        fixture_record("sgd", "l2", 0, 0.0, status="diverged"),
+        fixture_record("sgd", "l2", 1, 0.0, status="diverged"),
+    ]:
+        store.write(rec)
+    return tmp_path

@@ -15,7 +15,7 @@ from zoo.specs import (
     parse_schedule,
 )
 
-REPORTS = Path(__file__).resolve().parents[1] / "reports"
+REPORTS = Path(__file__).resolve().parents[2] / "reports"
 
 
 def test_constant_schedule_leaves_existing_hashes_unchanged():

@@ -26,7 +26,7 @@ from zoo.specs import (
     parse_schedule,
 )
 
-REPORTS = Path(__file__).resolve().parents[1] / "reports"
+REPORTS = Path(__file__).resolve().parents[2] / "reports"
 
 
 def _first_batch(data):

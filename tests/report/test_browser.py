@@ -1,27 +1,6 @@
 """The HTML report in headless Chromium (`zoo.report.document`, `zoo.report.browser`)."""
 
-import pytest
-from helpers import fixture_record
-
-from zoo.bench import Store
 from zoo.report import write_report
-
-
-@pytest.fixture
-def fixture_dir(tmp_path):
-    store = Store(tmp_path)
-    for rec in [
-        fixture_record("adam", "none", 0, 0.80),
-        fixture_record("adam", "none", 1, 0.84),
-        fixture_record("adam", "l2", 0, 0.90),
-        fixture_record("adam", "l2", 1, 0.92),
-        fixture_record("sgd", "none", 0, 0.70),
-        fixture_record("sgd", "none", 1, 0.72),
-        fixture_record("sgd", "l2", 0, 0.0, status="diverged"),
-        fixture_record("sgd", "l2", 1, 0.0, status="diverged"),
-    ]:
-        store.write(rec)
-    return tmp_path
 
 
 def test_html_report_is_self_contained_and_renders_in_chromium(fixture_dir, tmp_path, browser):
@@ -55,7 +34,7 @@ def test_committed_quick_report_renders_with_every_image(browser):
 
     from zoo.report.browser import render
 
-    quick = Path(__file__).resolve().parents[1] / "reports" / "quick"
+    quick = Path(__file__).resolve().parents[2] / "reports" / "quick"
     info = render(quick / "index.html")
     assert info["images"] >= 9 and info["images_loaded"] == info["images"]
     assert (quick / "screenshot.png").stat().st_size > 50000
@@ -91,10 +70,10 @@ def test_render_tests_skip_without_a_browser_but_fail_under_ci(tmp_path):
     import sys
     from pathlib import Path
 
-    test = "tests/test_report.py::test_html_tables_sort_by_a_column"
+    test = "tests/report/test_browser.py::test_html_tables_sort_by_a_column"
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env["PATH"] = str(Path(sys.executable).parent)  # the venv's tools, no browser
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
 
     def run(extra):
         return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p",

@@ -1,27 +1,5 @@
 """`zoo compare` (`zoo.report.compare`): which cells reproduce."""
 
-import pytest
-from helpers import fixture_record
-
-from zoo.bench import Store
-
-
-@pytest.fixture
-def fixture_dir(tmp_path):
-    store = Store(tmp_path)
-    for rec in [
-        fixture_record("adam", "none", 0, 0.80),
-        fixture_record("adam", "none", 1, 0.84),
-        fixture_record("adam", "l2", 0, 0.90),
-        fixture_record("adam", "l2", 1, 0.92),
-        fixture_record("sgd", "none", 0, 0.70),
-        fixture_record("sgd", "none", 1, 0.72),
-        fixture_record("sgd", "l2", 0, 0.0, status="diverged"),
-        fixture_record("sgd", "l2", 1, 0.0, status="diverged"),
-    ]:
-        store.write(rec)
-    return tmp_path
-
 
 def test_compare_says_which_cells_reproduce(fixture_dir, tmp_path):
     import json
