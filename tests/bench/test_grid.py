@@ -90,7 +90,7 @@ def test_model_options_reach_the_builder_and_typos_are_caught(tmp_path):
 
 
 def test_option_flags_add_to_the_suite_tables(tmp_path):
-    from zoo.cli import _options
+    from zoo.cli.parser import _options
 
     assert _options("pooling=max_mean,embedding_dropout=0.2,units=32,flag=true") == {
         "pooling": "max_mean", "embedding_dropout": 0.2, "units": 32, "flag": True,

@@ -32,6 +32,7 @@ def test_wrong_hash_archive_is_refused(imdb_dir):
 
 
 def test_missing_archive_message(isolated_data):
+    (isolated_data / "empty").mkdir()
     with pytest.raises(DataError, match="aclImdb_v1.tar.gz not found"):
         imdb_folder(isolated_data / "empty")
 

@@ -129,7 +129,8 @@ def test_a_killed_multi_epoch_trial_resumes_from_its_last_epoch(tmp_path, monkey
 
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path):
     out = tmp_path / "interrupted"
-    proc = start("bench", *CNN, "--out", str(out))
+    # Enough work (24 trials of 3 epochs) that the run is still going when Ctrl-C comes.
+    proc = start("bench", *CNN, "--seeds", "6", "--epochs", "3", "--out", str(out))
     wait_for(lambda: len(records(out)) >= 1, proc)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=300)
