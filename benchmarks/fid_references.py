@@ -2,6 +2,7 @@
 noise and real images score against the Fashion-MNIST test split.
 
     python benchmarks/fid_references.py [--samples 10000] [--seed 0] [--regularizer batchnorm]
+                                        [--width 32]
 
 Real training images (a floor: what a perfect generator would score) and an untrained
 generator (the starting point) bracket every GAN result; the numbers are quoted in the README.
@@ -20,6 +21,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--regularizer", default="none", help="of the untrained generator")
+    parser.add_argument("--width", type=int, default=64, help="of the untrained generator")
     args = parser.parse_args()
 
     import keras
@@ -30,7 +32,7 @@ def main() -> None:
 
     ds = load_dataset("fashion_mnist", val_size=0, seed=args.seed)
     keras.utils.set_random_seed(args.seed)
-    untrained = zoo.build("dcgan", **ds.model_kwargs, regularizer=args.regularizer)
+    untrained = zoo.build("dcgan", **ds.model_kwargs, regularizer=args.regularizer, width=args.width)
     rng = np.random.default_rng(args.seed)
     sources = {
         "real training images": lambda n, seed: ds.x_train[:n],
