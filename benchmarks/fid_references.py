@@ -32,7 +32,9 @@ def main() -> None:
 
     ds = load_dataset("fashion_mnist", val_size=0, seed=args.seed)
     keras.utils.set_random_seed(args.seed)
-    untrained = zoo.build("dcgan", **ds.model_kwargs, regularizer=args.regularizer, width=args.width)
+    untrained = zoo.build(
+        "dcgan", **ds.model_kwargs, regularizer=args.regularizer, width=args.width
+    )
     rng = np.random.default_rng(args.seed)
     sources = {
         "real training images": lambda n, seed: ds.x_train[:n],

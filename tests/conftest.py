@@ -1,5 +1,5 @@
-"""Shared test fixtures: small files in the real data sets' formats, isolated data folders, a results
-folder of hand-made records."""
+"""Shared test fixtures: small files in the real data sets' formats, isolated data folders,
+a results folder of hand-made records."""
 
 from __future__ import annotations
 
