@@ -130,7 +130,7 @@ def export(tag: str, results: Path, weights_dir: Path | None = None, trial=None)
         command=command(tag) if tag in RECIPES else None,
         reproduce="make weights" if tag in RECIPES else None,
         # Every epoch's time: a trial resumed after an interruption spans several processes.
-        train_time_s=round(sum(record["history"].get("epoch_time_s", []))
+        train_time_s=round(sum(record.get("history", {}).get("epoch_time_s", []))
                            or record["fit_time_s"], 1),
         git_commit=env.get("git_commit"),
         git_dirty=env.get("git_dirty"),
