@@ -64,3 +64,10 @@ def start(threads: int | None = None) -> None:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(null)
+
+
+def start_worker(env: dict[str, str], threads: int) -> None:
+    """A worker process's first act (before a trial's unpickling imports Keras): set `env`,
+    then start the backend quietly with its threads capped."""
+    set_env(env)
+    start(threads)

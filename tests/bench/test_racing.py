@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from zoo.bench import Store, expand, load_suite
+from zoo.bench import Store, executors, expand, load_suite
 from zoo.bench.racing import assess, next_round, trial_counts
 from zoo.cli import main
 from zoo.errors import UsageError
@@ -88,13 +88,23 @@ def test_holm_keeps_a_lone_small_p_from_separating_among_many(tmp_path):
     assert len(extra) == 5  # the leader and all four contenders
 
 
-def test_serial_parallel_and_resumed_runs_race_the_same_trials(tmp_path):
+def test_serial_parallel_and_resumed_runs_race_the_same_trials(tmp_path, monkeypatch):
     serial = _racing_run(tmp_path / "serial")
     assert 6 <= len(serial) <= 9
     racing = json.loads((tmp_path / "serial" / "racing.json").read_text())
     assert {c["state"] for t in racing["tables"] for c in t["cells"].values()} <= {
         "leader", "separated", "tied at 3"}  # fmt: skip
+    started = []  # worker pools: one for the whole campaign, its rounds included
+    real = executors.make_pool
+
+    def counting(*args, **kwargs):
+        if not kwargs.get("check_only"):
+            started.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(executors, "make_pool", counting)
     assert _racing_run(tmp_path / "jobs", "--jobs", "2") == serial
+    assert len(started) == 1 and racing["rounds"] >= 1
     # Resumed: a first run stopped after the first seeds, then the racing run goes on.
     args = ["bench", "--profile", "smoke", "--models", "cnn_small", "--optimizers",
             "adam,nadam,adamax", "--regularizers", "none", "--seeds", "2",

@@ -12,6 +12,7 @@ import pytest
 import zoo
 from zoo.bench.training import (
     EXPLOSION,
+    batches,
     build_optimizer,
     chance_losses,
     diverged,
@@ -19,6 +20,7 @@ from zoo.bench.training import (
     targets,
     to_averaged_weights,
     training_input,
+    validation_input,
 )
 from zoo.specs import (
     parse_optimizer,
@@ -65,13 +67,12 @@ def test_augmentation_changes_training_batches_and_follows_the_seed():
     rng = np.random.default_rng(0)
     x = rng.random((64, 28, 28, 1)).astype("float32")
     y = keras.utils.to_categorical(rng.integers(0, 10, 64), 10)
-    plain = training_input(x, y, parse_regularizer("none"), 16, 0)
-    assert plain["x"] is x and plain["batch_size"] == 16  # the fast path: arrays as they are
     for spec in ("augment", "random_erasing:1", "mixup", "cutmix"):
         reg = parse_regularizer(spec)
         a = _first_batch(training_input(x, y, reg, 16, seed=3))
         b = _first_batch(training_input(x, y, reg, 16, seed=3))
         c = _first_batch(training_input(x, y, reg, 16, seed=4))
+        assert training_input(x, y, reg, 16, 3)["x"].options().autotune.enabled is False
         np.testing.assert_array_equal(a[0], b[0])  # the same seed: the same batches
         assert not np.array_equal(a[0], c[0])
         originals = {img.tobytes() for img in x}
@@ -79,6 +80,34 @@ def test_augmentation_changes_training_batches_and_follows_the_seed():
         if spec in ("mixup", "cutmix"):  # soft targets that still sum to 1
             assert not set(np.unique(a[1])) <= {0.0, 1.0}
             np.testing.assert_allclose(a[1].sum(1), 1.0, rtol=1e-5)
+
+
+def _epoch(ds):
+    xs, ys = zip(*((np.asarray(a), np.asarray(b)) for a, b in ds), strict=True)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def test_plain_batches_reshuffle_every_epoch_without_autotuning():
+    """Without augmentation: Keras's batching of the arrays, every example once an epoch in a
+    new order, pairs kept together, tf.data autotuning off; evaluation keeps the order."""
+    x = np.arange(70, dtype="float32")[:, None] * [1.0, 2.0]
+    y = np.arange(70)
+    train = training_input(x, y, parse_regularizer("none"), 16, 0)
+    assert set(train) == {"x", "shuffle"} and train["shuffle"] is False  # shuffled in the data
+    ds = train["x"]
+    assert ds.options().autotune.enabled is False
+    assert int(ds.cardinality()) == 5  # 4 full batches and a partial one: Keras knows the steps
+    (x1, y1), (x2, y2) = _epoch(ds), _epoch(ds)
+    for xs, ys in ((x1, y1), (x2, y2)):
+        assert sorted(ys) == list(range(70))
+        np.testing.assert_array_equal(xs[:, 1], 2 * ys)  # each image with its own label
+    assert not np.array_equal(y1, y) and not np.array_equal(y1, y2)
+    test = batches(x, y, 32, shuffle=False)
+    assert set(test) == {"x"}  # what `evaluate` takes
+    np.testing.assert_array_equal(_epoch(test["x"])[1], y)
+    val = validation_input(x, y, 32)
+    assert val.options().autotune.enabled is False
+    np.testing.assert_array_equal(_epoch(val)[1], y)
 
 
 def test_divergence_rule():

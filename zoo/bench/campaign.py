@@ -96,8 +96,10 @@ def run_campaign(
     suite and profile) and racing.json. Returns the totals and run.json's content.
 
     `run_kwargs` go to `zoo.bench.run_trials` (data_dir, progress, jobs, executor, ...);
-    `log(line)` reports the phases.
+    `log(line)` reports the phases. Worker processes, where any, are started once and serve
+    every phase (`zoo.bench.executors.Pools`).
     """
+    from zoo.bench.executors import Pools
     from zoo.bench.trials import run_trials
 
     out = Path(out)
@@ -105,23 +107,27 @@ def run_campaign(
     totals = RunTotals()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
+    pools = Pools(
+        run_kwargs.get("executor", "local"), run_kwargs.get("jobs", 1), run_kwargs.get("address")
+    )
 
     def run(batch: list[Trial], folder, **kwargs) -> None:
-        totals.add(run_trials(batch, folder, **kwargs))
+        totals.add(run_trials(batch, folder, pools=pools, **kwargs))
 
-    budget = tuning_budget(trials)
-    table_trials = [t for t in trials if not t.tune]
-    tuning = None
-    if budget:
-        from zoo.bench.tune import candidate_hashes, run_tuning
+    with pools:
+        budget = tuning_budget(trials)
+        table_trials = [t for t in trials if not t.tune]
+        tuning = None
+        if budget:
+            from zoo.bench.tune import candidate_hashes, run_tuning
 
-        to_tune = [t for t in trials if t.tune]
-        log(f"tuning: budget {budget} for the cells of {len(to_tune)} trials")
-        tuning, chosen = run_tuning(to_tune, out, budget, run, **run_kwargs)
-        table_trials += chosen
-    if any(t.race for t in table_trials):
-        log("racing: more seeds where a table's leader is not yet separated")
-    ran, racing = run_race(table_trials, out, run, **run_kwargs)
+            to_tune = [t for t in trials if t.tune]
+            log(f"tuning: budget {budget} for the cells of {len(to_tune)} trials")
+            tuning, chosen = run_tuning(to_tune, out, budget, run, **run_kwargs)
+            table_trials += chosen
+        if any(t.race for t in table_trials):
+            log("racing: more seeds where a table's leader is not yet separated")
+        ran, racing = run_race(table_trials, out, run, **run_kwargs)
     atomic_write(Layout(out).racing_file, (json.dumps(racing, indent=1) + "\n").encode())
     hashes = sorted({t.config_hash for t in ran})
     info = {

@@ -32,6 +32,7 @@ from zoo.bench.training import (
     AveragedWeightsForEvaluation,
     Backup,
     EpochMonitor,
+    batches,
     build_optimizer,
     chance_losses,
     loss_and_metrics,
@@ -39,6 +40,7 @@ from zoo.bench.training import (
     targets,
     to_averaged_weights,
     training_input,
+    validation_input,
 )
 from zoo.bench.trial import Trial
 from zoo.data import load_dataset
@@ -191,13 +193,13 @@ def _train(
         loss, metrics = loss_and_metrics(info.task, reg)
         model.compile(optimizer=optimizers[0], loss=loss, metrics=metrics, jit_compile=jit)
     if gan:
-        train, validation = {"x": ds.x_train, "batch_size": trial.batch_size}, None
+        train, validation = batches(ds.x_train, None, trial.batch_size, shuffle=True), None
     else:
         y_train, y_val = (
             targets(y, info.task, reg, ds.num_classes) for y in (ds.y_train, ds.y_val)
         )
         train = training_input(ds.x_train, y_train, reg, trial.batch_size, trial.seed)
-        validation = (ds.x_val, y_val) if len(ds.x_val) else None
+        validation = validation_input(ds.x_val, y_val, trial.batch_size) if len(ds.x_val) else None
     monitor = EpochMonitor(on_epoch, chance_losses(info.task, ds.num_classes))
     callbacks: list[keras.callbacks.Callback] = [monitor, AveragedWeightsForEvaluation(optimizers)]
     if checkpoint_dir is not None:
@@ -253,9 +255,8 @@ def _train(
         out.update(_score_generator(model, ds, trial))
     else:
         y_test = targets(ds.y_test, info.task, reg, ds.num_classes)
-        scores = model.evaluate(
-            ds.x_test, y_test, batch_size=max(trial.batch_size, 256), verbose=0, return_dict=True
-        )
+        test = batches(ds.x_test, y_test, max(trial.batch_size, 256), shuffle=False)
+        scores = model.evaluate(**test, verbose=0, return_dict=True)
         out["test"] = {k: float(v) for k, v in scores.items()}
         if not all(np.isfinite(v) for v in out["test"].values()):
             out.update(status="diverged", diverged_epoch=len(all_times))

@@ -85,6 +85,7 @@ def run_trials(
     jobs: int = 1,
     executor: str = "local",
     address: str | None = None,
+    pools=None,
 ) -> RunSummary:
     """Run every trial whose record is not yet in `out`; show progress and an ETA.
 
@@ -93,7 +94,8 @@ def run_trials(
     `jobs`, `executor`, `address`: run the trials in worker processes or Ray tasks
     (`zoo.bench.executors`) instead of in this process; records are gathered and written here
     all the same. Trials under a Keras backend other than this process's always run in
-    workers started under that backend.
+    workers started under that backend. `pools` (`zoo.bench.executors.Pools`): worker pools
+    that outlive this call (a campaign's); by default they are started and stopped here.
     """
     from tqdm import tqdm
 
@@ -129,21 +131,23 @@ def run_trials(
         )
     run = _Run(store, bar, summary, stream, tensorboard)
     kwargs = {"data_dir": data_dir, "save_weights": save_weights}
-    with bar:
-        for backend, group in _by_backend(todo).items():
-            if jobs == 1 and executor == "local" and not address and backend == _current():
-                run.serial(group, **kwargs)
-                continue
-            from zoo.bench.executors import make_pool
+    from zoo.bench.executors import Pools
 
-            pool = make_pool(executor, jobs, address, backend)
-            try:
-                run.parallel(group, pool, **kwargs)
-            except BaseException:  # an error or Ctrl-C: don't wait for the trials in flight
-                pool.shutdown(cancel=True)
-                raise
-            pool.shutdown()
-        bar.set_description_str("done")
+    own = pools is None
+    pools = Pools(executor, jobs, address) if own else pools
+    try:
+        with bar:
+            for backend, group in _by_backend(todo).items():
+                if jobs == 1 and executor == "local" and not address and backend == _current():
+                    run.serial(group, **kwargs)
+                else:
+                    run.parallel(group, pools.get(backend), **kwargs)
+            bar.set_description_str("done")
+    except BaseException:  # an error or Ctrl-C: don't wait for the trials in flight
+        pools.shutdown(cancel=True)
+        raise
+    if own:
+        pools.shutdown()
     summary.wall_time_s = time.perf_counter() - t0
     return summary
 
