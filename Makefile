@@ -26,8 +26,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
+# Two pytest workers (pytest-xdist), each test file on one of them (its module fixtures shared):
+# most tests keep one core busy. `make test PYTEST_ARGS="-n 0 -k racing"` runs in-process.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 test: install browser ## run the test suite (smoke profile, small subsets of the real data)
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Two worker processes of one thread each: small models do not keep two cores busy from one
 # process (1.33x measured). The reference is made the same way, so its numbers match exactly.

@@ -56,8 +56,11 @@ def test_builtin_suite_profiles():
     suite = load_suite("zoo")
     assert {"smoke", "quick", "full"} <= set(suite.profiles)
     quick = expand(suite, "quick")
-    assert {t.seed for t in quick} == {0, 1, 2}  # every cell starts with 3 seeds ...
-    assert {t.race for t in quick if t.model != "dcgan"} == {(3, 6)}  # ... racing up to 6
+    # Every CNN cell starts with 5 seeds racing up to 7, every LSTM cell with 3 up to 6.
+    assert {t.seed for t in quick if t.model == "cnn_small"} == {0, 1, 2, 3, 4}
+    assert {t.seed for t in quick if t.model == "lstm"} == {0, 1, 2}
+    assert {t.race for t in quick if t.model == "cnn_small"} == {(5, 7)}
+    assert {t.race for t in quick if t.model == "lstm"} == {(3, 6)}
     names = {t.optimizer.name for t in quick if t.model == "cnn_small"}
     assert {"lamb", "adafactor", "muon", "schedule_free_adamw"} <= names
     assert {t.tune for t in quick if t.model != "dcgan"} == {"lr:3"}  # tuned tables
