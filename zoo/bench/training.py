@@ -119,8 +119,9 @@ def _no_autotune(ds):
 
 def batches(x: np.ndarray, y: np.ndarray | None, batch_size: int, shuffle: bool) -> dict[str, Any]:
     """The keyword arguments of `fit` / `evaluate` for arrays. Under TensorFlow: the pipeline
-    Keras builds for arrays (`ArrayDataAdapter`: a seeded reshuffle every epoch), built here
-    so that its autotuning can be turned off; under other backends, the arrays."""
+    Keras builds for arrays (`ArrayDataAdapter`: seeded shuffled batches; once the global seed
+    is set, as every trial does, each epoch repeats the first one's order, as in Keras's own
+    `fit`), built here so that its autotuning can be turned off; other backends: the arrays."""
     if keras.backend.backend() != "tensorflow":
         return {"x": x, "y": y, "batch_size": batch_size}  # fit shuffles, evaluate does not
     import tensorflow as tf
