@@ -3,12 +3,15 @@ local Ray instance) give the same records as a serial run, with each worker's th
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 
 import pandas as pd
 import pytest
 
-from zoo.bench.executors import make_pool, threads_per_worker
+from zoo.bench import expand, load_suite
+from zoo.bench.executors import LocalPool, make_pool, threads_per_worker
+from zoo.bench.reuse import trial_key
 from zoo.cli import main
 from zoo.errors import UsageError
 
@@ -82,3 +85,23 @@ def test_cli_rejects_an_unknown_executor(capsys):
         main(["bench", "--executor", "dask"])
     assert exit_.value.code == 2
     assert "invalid choice: 'dask'" in capsys.readouterr().err
+
+
+def test_a_local_pool_sends_a_shape_to_the_worker_that_traced_it():
+    over = {"models": ["cnn_small"], "optimizers": ["adam", "sgd"], "regularizers": ["none"],
+            "seeds": 2}  # fmt: skip
+    trials = expand(load_suite("zoo"), "smoke", over)
+    adam = [t for t in trials if t.optimizer.name == "adam"]
+    sgd = [t for t in trials if t.optimizer.name == "sgd"]
+    assert trial_key(adam[0]) == trial_key(adam[1]) != trial_key(sgd[0])  # seeds share a shape
+    pool = LocalPool(2)  # no worker process starts before a submit
+    try:
+        assert pool.pick([sgd[0], adam[0]]) == 0  # nothing traced yet: the queue's order
+        pool.shapes = [{trial_key(adam[0])}, {trial_key(sgd[0])}]
+        assert pool.pick([sgd[1], adam[1]]) == 1  # worker 0 is free and has traced adam
+        pool.running[0] = concurrent.futures.Future()  # worker 0 busy: worker 1 picks sgd
+        assert pool.pick([adam[1], sgd[1]]) == 1
+        pool.shapes[1] = set()  # worker 1 has traced nothing: a shape no other worker has
+        assert pool.pick([adam[1], sgd[1]]) == 1
+    finally:
+        pool.shutdown()

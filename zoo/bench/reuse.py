@@ -41,6 +41,11 @@ def enabled() -> bool:
     return keras.backend.backend() == "tensorflow" and os.environ.get("ZOO_REUSE", "1") != "0"
 
 
+def trial_key(trial) -> str:
+    """`key` for a `zoo.bench.trial.Trial` (under its schedule, constant by default)."""
+    return key(trial.config(), trial.schedule is None or trial.schedule.constant)
+
+
 def key(config: dict, constant_lr: bool) -> str:
     """What must match for two trials to share a graph: the whole config but the seed (and
     the learning rate, when no schedule bakes it into the graph)."""

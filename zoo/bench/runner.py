@@ -183,7 +183,7 @@ def _train(
         optimizers[0].build(model.trainable_variables)
     # A compiled model of the same shape from an earlier trial: set to this trial's fresh
     # state, it skips tracing (zoo.bench.reuse).
-    shape = reuse.key(trial.config(), schedule.constant) if not jit else None
+    shape = reuse.trial_key(trial) if not jit else None
     compiled = reuse.take(shape, model, optimizers)
     if compiled is not None:
         model, optimizers = compiled.model, compiled.optimizers

@@ -254,10 +254,11 @@ class _Run:
 
         queue = list(todo)
         pending: dict = {}
+        pick = getattr(pool, "pick", lambda queue: 0)  # a local pool sends a shape to one worker
         try:
             while queue or pending:
                 while queue and len(pending) < pool.jobs:
-                    trial = queue.pop(0)
+                    trial = queue.pop(pick(queue))
                     if self.take(trial):
                         future = pool.submit(
                             trial,
