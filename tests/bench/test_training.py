@@ -12,6 +12,7 @@ import pytest
 import zoo
 from zoo.bench.training import (
     EXPLOSION,
+    Backup,
     batches,
     build_optimizer,
     chance_losses,
@@ -156,3 +157,30 @@ def test_schedule_free_weights_for_evaluation():
     adam.build([var])
     to_averaged_weights(adam)()  # any other optimizer: nothing happens
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(var), y)
+
+
+def test_a_backup_is_replaced_whole_or_not_at_all(tmp_path):
+    """A kill while a backup is written (here: an error after half the weights file) leaves
+    the previous backup whole and loadable."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    backup = Backup(str(tmp_path / "backup"), every=0)
+    backup.set_model(model)
+    backup._current_epoch, backup._last_batch_seen = 1, 0
+    backup._save_model()
+    weights, metadata = Path(backup._weights_path), Path(backup._training_metadata_path)
+    saved = weights.read_bytes(), metadata.read_text()
+    assert json.loads(saved[1])["epoch"] == 1
+
+    def killed_mid_write(filepath, overwrite=True):
+        Path(filepath).write_bytes(saved[0][: len(saved[0]) // 2])
+        raise OSError("killed")
+
+    model.layers[0].kernel.assign(np.ones((3, 2)))
+    model.save_weights = killed_mid_write
+    backup._current_epoch = 2
+    with pytest.raises(OSError, match="killed"):
+        backup._save_model()
+    assert (weights.read_bytes(), metadata.read_text()) == saved
+    fresh = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    fresh.load_weights(str(weights))  # whole: it loads
+    assert not np.array_equal(fresh.layers[0].kernel.numpy(), np.ones((3, 2)))

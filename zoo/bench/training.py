@@ -276,6 +276,23 @@ class Backup(keras.callbacks.BackupAndRestore):
         super().on_train_begin(logs)
         self._saved_at = time.perf_counter()
 
+    def _save_model(self):
+        """Keras's backup, each file written beside its final name and moved into place
+        (`os.replace`), weights first: a kill mid-write leaves the last whole backup, where
+        writing in place could leave a truncated weights file the resumed trial cannot load.
+        (Only a kill between the two moves, microseconds apart, pairs new weights with the
+        last epoch count: that epoch is then trained again.)"""
+        import json
+
+        os.makedirs(self.backup_dir, exist_ok=True)
+        weights = f"{self._weights_path}.new.weights.h5"  # save_weights wants this suffix
+        metadata = f"{self._training_metadata_path}.new"
+        self.model.save_weights(weights, overwrite=True)
+        with open(metadata, "w") as fh:
+            fh.write(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
+        os.replace(weights, self._weights_path)
+        os.replace(metadata, self._training_metadata_path)
+
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
         self._last_batch_seen = 0
