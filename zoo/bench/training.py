@@ -277,11 +277,9 @@ class Backup(keras.callbacks.BackupAndRestore):
         self._saved_at = time.perf_counter()
 
     def _save_model(self):
-        """Keras's backup, each file written beside its final name and moved into place
-        (`os.replace`), weights first: a kill mid-write leaves the last whole backup, where
-        writing in place could leave a truncated weights file the resumed trial cannot load.
-        (Only a kill between the two moves, microseconds apart, pairs new weights with the
-        last epoch count: that epoch is then trained again.)"""
+        """Keras's backup, each file written beside its final name and moved into place,
+        weights first: a kill mid-write leaves the last whole backup (not a truncated file).
+        A kill between the two moves (microseconds) makes the resumed trial redo an epoch."""
         import json
 
         os.makedirs(self.backup_dir, exist_ok=True)
