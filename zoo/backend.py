@@ -71,3 +71,30 @@ def start_worker(env: dict[str, str], threads: int) -> None:
     then start the backend quietly with its threads capped."""
     set_env(env)
     start(threads)
+
+
+def set_seed(seed: int) -> None:
+    """`keras.utils.set_random_seed(seed)` (Python, NumPy, TensorFlow's global seed, Keras's
+    seed generator) without the flush of TensorFlow's kernel cache that `tf.random.set_seed`
+    does in eager mode. That flush made TensorFlow instantiate a reused model's compiled train
+    and test functions again at the first step of every trial: 0.1-0.4 s, most of the
+    first-epoch excess of a trial whose model was already traced. The flush resets the state
+    of stateful random kernels cached from eager calls; a trial draws its random numbers from
+    Keras's seed generators (stateless kernels) and from tf.data pipelines built anew per trial,
+    so no cached kernel carries state into the next trial (tests/bench/test_reuse.py checks a
+    trial's record does not depend on what its process ran before)."""
+    import keras
+
+    context = None
+    if "tensorflow" in sys.modules:
+        from tensorflow.python.eager import context as tf_context
+
+        context = tf_context.context()
+    handle = getattr(context, "_context_handle", None)
+    if handle is not None:  # no handle: `_set_global_seed` skips the flush
+        context._context_handle = None
+    try:
+        keras.utils.set_random_seed(seed)
+    finally:
+        if handle is not None:
+            context._context_handle = handle

@@ -28,3 +28,24 @@ def test_reusing_a_compiled_model_gives_the_same_records(tmp_path, monkeypatch):
         drop = {"epoch_time_s"}
         assert {k: v for k, v in fresh["history"].items() if k not in drop} == {
             k: v for k, v in reused["history"].items() if k not in drop}  # fmt: skip
+
+
+def test_a_trial_does_not_depend_on_what_its_process_ran_before():
+    """Workers run many trials in one process, reusing compiled models and TensorFlow's
+    caches (`zoo.backend.set_seed` keeps them): a trial run again after others, its model
+    reused, gives the record it gave first."""
+    from zoo.bench import reuse
+    from zoo.bench.runner import run_trial
+
+    reuse.clear()
+    suite = load_suite("zoo")
+    first, other = expand(suite, "smoke", {"models": ["cnn_small"], "seeds": 2, "optimizers": [
+        "adam"], "regularizers": ["dropout+augment"]})  # fmt: skip
+    gan = expand(suite, "smoke", {"models": ["dcgan"], "seeds": 1, "regularizers": ["none"]})[0]
+    runs = [run_trial(t) for t in (first, gan, other, first, gan)]
+    assert runs[0]["status"] == "ok" and runs[2]["test"] != runs[0]["test"]  # seeds differ
+    for a, b in ((runs[0], runs[3]), (runs[1], runs[4])):
+        assert a["test"] == b["test"] and a.get("fid") == b.get("fid")
+        drop = {"epoch_time_s"}
+        assert {k: v for k, v in a["history"].items() if k not in drop} == {
+            k: v for k, v in b["history"].items() if k not in drop}  # fmt: skip

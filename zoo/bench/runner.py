@@ -24,6 +24,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from zoo.backend import set_seed
 from zoo.bench import reuse
 from zoo.bench.history import read_history, time_to_target
 from zoo.bench.provenance import environment
@@ -166,7 +167,7 @@ def _train(
         **trial.data_options,
     )
     deterministic_ops()
-    keras.utils.set_random_seed(trial.seed)
+    set_seed(trial.seed)  # Keras's, without flushing TensorFlow's compiled functions
     # `jit_compile` is XLA for TensorFlow and torch.compile for torch (both off by default:
     # slower on CPU); JAX always compiles its step (un-jitted JAX runs op by op, ~10x slower).
     jit = trial.jit_compile or keras.backend.backend() == "jax"

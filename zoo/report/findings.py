@@ -76,15 +76,19 @@ def leading_group(table: Table) -> str | None:
         least = min(sep.stats[c][2] for c in sep.adjusted_p)
         return (
             f"{lead} leads, separated from every other cell (Welch, Holm-corrected over "
-            f"{len(sep.adjusted_p)} comparisons, 5%; the others have {least}+ seeds)."
+            f"{_comparisons(len(sep.adjusted_p))}, 5%; the others have {least}+ seeds)."
         )
     group = ", ".join(
         f"{c} ({_fmt(table.task, sep.stats[c][0])}, {sep.stats[c][2]} seeds)" for c in tied[:4]
     ) + (f" and {len(tied) - 4} more" if len(tied) > 4 else "")
     return (
         f"tied at the top: {lead}, {group}: not separated from the leader (Welch, "
-        f"Holm-corrected over {len(sep.adjusted_p)} comparisons, 5%)."
+        f"Holm-corrected over {_comparisons(len(sep.adjusted_p))}, 5%)."
     )
+
+
+def _comparisons(n: int) -> str:
+    return f"{n} comparison" + ("" if n == 1 else "s")
 
 
 def _contrasts(
@@ -127,7 +131,7 @@ def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
     if hurt:
         parts.append("hurt: " + "; ".join(hurt))
     rest = n - len(helped) - len(hurt)
-    return f"{what}s against {baseline} ({n} comparisons, Welch, Holm-corrected, 5%): " + \
+    return f"{what}s against {baseline} ({_comparisons(n)}, Welch, Holm-corrected, 5%): " + \
         ", ".join(parts) + f"; {rest} not significant."  # fmt: skip
 
 
