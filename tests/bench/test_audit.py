@@ -52,3 +52,21 @@ def test_an_altered_record_is_caught(folder, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "3/4 trials reproduced" in out
     assert f"({record['config_hash']}): test accuracy" in out
+
+
+def test_exact_only_on_the_same_kind_of_cpu():
+    """Two CPUs sold under one name can run different kernels (AVX-512 or not) and give other
+    last bits: a record from another CPU, or one without `cpu_id`, is held to the tolerance."""
+    from zoo.bench.audit import _compare
+    from zoo.bench.provenance import environment
+
+    env = environment()
+    assert env["cpu_id"]  # e.g. "AuthenticAMD family 25 model 1: avx avx2 fma"
+    old = {"status": "ok", "task": "classification", "test": {"accuracy": 0.8100}, "env": env}
+    near = {**old, "test": {"accuracy": 0.8105}}
+    assert _compare(old, near)[0] == "differs"  # same machine: must be equal
+    assert _compare(old, old)[0] == "exact"
+    other = {**old, "env": {**env, "cpu_id": "AuthenticAMD family 25 model 17: avx avx512f"}}
+    assert _compare(other, near)[0] == "close"
+    legacy = {**old, "env": {k: v for k, v in env.items() if k != "cpu_id"}}
+    assert _compare(legacy, {**near, "env": {**env, "cpu_id": None}})[0] == "close"

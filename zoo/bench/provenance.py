@@ -80,6 +80,24 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_id() -> str:
+    """What decides which floating-point kernels oneDNN/Eigen run, so whether two machines
+    give bit-identical numbers: the CPU's vendor, family and model and its vector extensions.
+    The model name alone does not ("AMD EPYC" names both a Zen 3 without AVX-512 and a Zen 4
+    with it, and their records differ in the last bits)."""
+    try:
+        first = Path("/proc/cpuinfo").read_text().split("\n\n", 1)[0]
+    except OSError:
+        return f"{platform.machine()} {platform.processor()}".strip()
+    fields = dict(line.split(":", 1) for line in first.splitlines() if ":" in line)
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    vector = sorted(
+        f for f in fields.get("flags", "").split() if f.startswith(("avx", "fma", "amx"))
+    )
+    return (f"{fields.get('vendor_id', '?')} family {fields.get('cpu family', '?')} model "
+            f"{fields.get('model', '?')}: {' '.join(vector) or 'no AVX'}")  # fmt: skip
+
+
 def _gpus() -> list[str]:
     import keras
 
@@ -137,6 +155,7 @@ def environment() -> dict[str, Any]:
         "numpy": np.__version__,
         "platform": platform.platform(),
         "cpu": _cpu_model(),
+        "cpu_id": cpu_id(),
         "cpu_count": os.cpu_count(),
         "threads": _threads(),
         "gpu": _gpus(),
