@@ -75,7 +75,7 @@ browser: ## find or install headless Chromium (the HTML report's render tests)
 fid-classifier: install ## retrain the GAN metrics' Fashion-MNIST classifier (zoo/weights; ~8 min)
 	$(PY) -m zoo.tools.fid_classifier
 
-weights: install ## retrain the pretrained models and rewrite their cards (zoo/weights/pretrained; ~2 h on CPU)
+weights: install ## retrain the pretrained models and rewrite their cards (zoo/weights/pretrained; ~2.5 h on a 2-core CPU)
 	$(PY) -m zoo.tools.weights make --out runs/weights
 	$(PY) -m zoo.tools.weights verify
 

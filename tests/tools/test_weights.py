@@ -85,7 +85,7 @@ def test_shipped_cnn_reproduces_its_card_on_the_full_test_set():
     ds = load_dataset("fashion_mnist", train_size=1, val_size=0)
     assert len(ds.x_test) == 10000
     acc = float((model.predict(ds.x_test, batch_size=512, verbose=0).argmax(1) == ds.y_test).mean())
-    assert acc >= 0.93
+    assert acc >= 0.94  # the target for the shipped CNN
     assert abs(acc - card["test"]["accuracy"]) <= 0.005
     features = zoo.build("cnn_vgg", pretrained=True, include_top=False)
     width = card["builder_kwargs"]["dense_units"]  # the layer before the classifier
@@ -94,7 +94,7 @@ def test_shipped_cnn_reproduces_its_card_on_the_full_test_set():
 
 def test_shipped_sentiment_model_takes_raw_strings():
     model = zoo.build("bilstm.imdb", pretrained=True)
-    assert pretrained.card("bilstm.imdb")["test"]["accuracy"] >= 0.87  # verify re-measures it
+    assert pretrained.card("bilstm.imdb")["test"]["accuracy"] >= 0.88  # verify re-measures it
     reviews = [
         "A wonderful film. The acting is superb and the story moved me; one of the best this year.",
         "Awful. Boring, badly acted and far too long, a complete waste of time. Avoid it.",

@@ -38,13 +38,15 @@ RECIPES: dict[str, dict[str, Any]] = {
     "cnn_vgg.fashion_mnist": {
         "models": ["cnn_vgg"], "optimizers": ["adamw:lr=0.002"], "schedules": ["warmup_cosine"],
         "regularizers": ["dropout:0.2+batchnorm+augment:0.08+label_smoothing"], "seeds": 1,
-        "epochs": 16, "batch_size": 128, "val_size": 0,
-        "model_options": {"widths": [24, 48, 96], "dense_units": 256},
+        "epochs": 20, "batch_size": 128, "val_size": 0,
+        "model_options": {"widths": [32, 64, 128], "dense_units": 256},
     },
     "bilstm.imdb": {
-        "models": ["bilstm"], "optimizers": ["adam"], "schedules": ["constant"],
-        "regularizers": ["dropout:0.5"], "seeds": 1, "epochs": 4, "batch_size": 32, "val_size": 0,
+        "models": ["bilstm"], "optimizers": ["adamw:lr=0.002"], "schedules": ["warmup_cosine"],
+        "regularizers": ["dropout:0.5+label_smoothing"], "seeds": 1, "epochs": 4,
+        "batch_size": 64, "val_size": 0,
         "model_options": {"pooling": "max_mean", "embedding_dropout": 0.5},
+        "data_options": {"vocab_size": 20000, "sequence_length": 400},
     },
     "dcgan.fashion_mnist": {
         "models": ["dcgan"], "optimizers": ["adam:lr=2e-4:beta_1=0.5"], "schedules": ["constant"],
