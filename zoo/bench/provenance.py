@@ -70,27 +70,28 @@ def _git(*args: str) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def _cpu_model() -> str:
+def _cpuinfo() -> dict[str, str]:
+    """The first processor's fields in /proc/cpuinfo (empty where there is none)."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        first = Path("/proc/cpuinfo").read_text().split("\n\n", 1)[0]
     except OSError:
-        pass
-    return platform.processor() or platform.machine()
+        return {}
+    pairs = (line.split(":", 1) for line in first.splitlines() if ":" in line)
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def _cpu_model() -> str:
+    return _cpuinfo().get("model name") or platform.processor() or platform.machine()
 
 
 def cpu_id() -> str:
     """What decides which floating-point kernels oneDNN/Eigen run, so whether two machines
     give bit-identical numbers: the CPU's vendor, family and model and its vector extensions.
-    The model name alone does not ("AMD EPYC" names both a Zen 3 without AVX-512 and a Zen 4
-    with it, and their records differ in the last bits)."""
-    try:
-        first = Path("/proc/cpuinfo").read_text().split("\n\n", 1)[0]
-    except OSError:
+    The model name alone does not: "AMD EPYC" named two machines here whose records of the
+    same trials differed in the last bits (one of them without AVX-512)."""
+    fields = _cpuinfo()
+    if not fields:
         return f"{platform.machine()} {platform.processor()}".strip()
-    fields = dict(line.split(":", 1) for line in first.splitlines() if ":" in line)
-    fields = {k.strip(): v.strip() for k, v in fields.items()}
     vector = sorted(
         f for f in fields.get("flags", "").split() if f.startswith(("avx", "fma", "amx"))
     )
