@@ -70,3 +70,17 @@ def test_exact_only_on_the_same_kind_of_cpu():
     assert _compare(other, near)[0] == "close"
     legacy = {**old, "env": {k: v for k, v in env.items() if k != "cpu_id"}}
     assert _compare(legacy, {**near, "env": {**env, "cpu_id": None}})[0] == "close"
+
+
+def test_audit_runs_trials_on_the_thread_count_that_made_them(monkeypatch):
+    """A report made with `--jobs 2` on 2 cores ran each trial on 1 thread: the audit runs 2 at
+    a time so that its trials get 1 thread too (and can match exactly)."""
+    from zoo.bench.audit import matching_jobs
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    one, two = {"env": {"threads": 1}}, {"env": {"threads": 2}}
+    assert matching_jobs([one, one, two]) == 2
+    assert matching_jobs([two, two, one]) == 1
+    assert matching_jobs([{"env": {}}]) == 1  # unknown: in this process
+    monkeypatch.setattr("os.cpu_count", lambda: 16)
+    assert matching_jobs([one]) == 16 and matching_jobs([two]) == 8

@@ -104,3 +104,13 @@ def test_dcgan_smoke_bench_has_fid_coverage_losses_and_sample_grids(tmp_path):
     for name in ("final_fid", "heatmap", "losses", "samples"):
         assert f"plots/dcgan_{name}.png" in text and (out / "plots" / f"dcgan_{name}.png").is_file()
     assert "FID" in run.stderr and "classes" in run.stderr  # the per-trial result lines
+    # Each trial scores its generator before training too: the scale FIDs are judged on. The
+    # initial weights depend on the seed and the regularizer, not on the optimizer.
+    untrained = {}
+    for r in records:
+        assert r["fid"]["untrained"] > 0
+        untrained.setdefault(r["labels"]["regularizer"], set()).add(r["fid"]["untrained"])
+    assert all(len(v) == 1 for v in untrained.values()), untrained
+    assert any(r["fid"]["value"] < r["fid"]["untrained"] for r in records)  # some trial learned
+    ratio = results["fid"].min() / results["fid_untrained"].mean()
+    assert f"the best cell's FID is {ratio:.3f} of that" in text

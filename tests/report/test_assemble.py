@@ -71,3 +71,22 @@ def test_report_of_empty_or_missing_folder(tmp_path):
     (tmp_path / "results").mkdir()
     with pytest.raises(UsageError, match="holds no trial records"):
         write_report(tmp_path)
+
+
+def test_report_says_which_trials_came_from_which_commit(fixture_dir):
+    """A run resumed at another commit mixes code: the report counts each commit's trials,
+    and the profile's notes (what it chose and why) appear under "About this run"."""
+    import json
+
+    paths = sorted((fixture_dir / "results").glob("*.json"))
+    for path in paths[:3]:
+        record = json.loads(path.read_text())
+        record["env"]["git_commit"] = "cafe" * 10
+        path.write_text(json.dumps(record))
+    run = {"command": "zoo bench ...", "notes": "Why 5 epochs:\nthe CNN is near its ceiling.\n\n"
+           "Second paragraph."}  # fmt: skip
+    (fixture_dir / "run.json").write_text(json.dumps(run))
+    text = write_report(fixture_dir).read_text()
+    assert f"Git commit: cafecafecafe (3 trials); deadbeefdead ({len(paths) - 3} trials)" in text
+    about = text.split("## About this run")[1]
+    assert "Why 5 epochs: the CNN is near its ceiling.\n\nSecond paragraph." in about

@@ -18,8 +18,10 @@ seed-to-seed noise (only that its numbers agree within tolerance).
 from __future__ import annotations
 
 import math
+import os
 import random
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,11 +97,20 @@ def _compare(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str]:
     return ("close" if abs(a - b) <= tol else "differs"), shown
 
 
+def matching_jobs(records: list[dict[str, Any]]) -> int:
+    """Trials at a time on this machine such that each gets the thread count most of
+    `records` ran with (a report made with `--jobs 2` on 2 cores ran each trial on 1)."""
+    counts = Counter((r.get("env") or {}).get("threads") or 0 for r in records)
+    threads = counts.most_common(1)[0][0] if counts else 0
+    return max(1, (os.cpu_count() or 1) // threads) if threads else 1
+
+
 def audit(
     folder: str | Path, *, trials: int = 12, seed: int = 0, scratch: str | Path | None = None,
-    data_dir: str | None = None, progress: bool = True,
+    data_dir: str | None = None, progress: bool = True, jobs: int | None = None,
 ) -> Audit:  # fmt: skip
-    """Re-run a seeded sample of `folder`'s trials and compare their headline metrics."""
+    """Re-run a seeded sample of `folder`'s trials and compare their headline metrics
+    (`jobs` None: `matching_jobs` of the sample)."""
     from zoo.bench.campaign import load_records
     from zoo.bench.trials import run_trials
 
@@ -115,7 +126,8 @@ def audit(
             picked.append((record, trial))
     with tempfile.TemporaryDirectory(prefix="zoo-audit-") as tmp:
         out = Path(scratch) if scratch else Path(tmp)
-        run_trials([t for _, t in picked], out, data_dir=data_dir, progress=progress)
+        jobs = jobs or matching_jobs([r for r, _ in picked])
+        run_trials([t for _, t in picked], out, data_dir=data_dir, progress=progress, jobs=jobs)
         store = Store(out)
         for record, trial in picked:
             new = store.read(trial.config_hash) or {"status": "missing", "env": {}}

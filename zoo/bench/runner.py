@@ -212,6 +212,8 @@ def _train(
         ]
     if tensorboard_dir is not None:
         callbacks.append(keras.callbacks.TensorBoard(str(tensorboard_dir), write_graph=False))
+    # The same generator before training: its FID is the scale a trained one is judged on.
+    untrained = _score_generator(model, ds, trial).get("fid") if gan else None
     t_fit = time.perf_counter()
     history = model.fit(
         **train, validation_data=validation, epochs=trial.epochs, callbacks=callbacks, verbose=0
@@ -254,6 +256,8 @@ def _train(
     t_eval = time.perf_counter()
     if gan:
         out.update(_score_generator(model, ds, trial))
+        if out.get("fid") and untrained:
+            out["fid"]["untrained"] = untrained["value"]
     else:
         y_test = targets(ds.y_test, info.task, reg, ds.num_classes)
         test = batches(ds.x_test, y_test, max(trial.batch_size, 256), shuffle=False)

@@ -19,6 +19,7 @@ my.toml` runs any other:
     epochs = 4                 # a grid may override any setting
     target = 0.8               # classifiers: time-to-target validation accuracy
     tune = "lr:3"              # tune each optimizer's learning rate (zoo.bench.tune)
+    notes = '''...'''          # optional: what the profile chose and why (the report shows it)
 
 `zoo.bench.grid.expand` turns a profile into a list of `Trial`s; command-line flags
 override the file.
@@ -53,7 +54,7 @@ AXES = ("models", "optimizers", "regularizers")
 # Axes a grid may leave out, with their default (`datasets`: None is each model's own).
 OPTIONAL_AXES = {"schedules": ["constant"], "datasets": [None]}
 SUITE_KEYS = {"description", "defaults", "profiles"}
-PROFILE_KEYS = set(SETTINGS) | {"description", "grid"}
+PROFILE_KEYS = set(SETTINGS) | {"description", "notes", "grid"}  # notes: the report's "why"
 GRID_KEYS = set(SETTINGS) | set(AXES) | set(OPTIONAL_AXES)
 
 

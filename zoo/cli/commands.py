@@ -70,6 +70,7 @@ def cmd_bench(args) -> int:
         "command": "zoo " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "zoo bench",
         "suite": suite.name,
         "profile": args.profile,
+        **({"notes": n} if (n := suite.profiles[args.profile].get("notes")) else {}),
     }
     try:
         summary, run = run_campaign(
@@ -116,8 +117,10 @@ def cmd_bench(args) -> int:
 def cmd_audit(args) -> int:
     from zoo.bench.audit import audit
 
-    result = audit(args.dir, trials=args.trials, seed=args.seed, scratch=args.scratch,
-                   data_dir=args.data_dir, progress=not args.no_progress)  # fmt: skip
+    result = audit(
+        args.dir, trials=args.trials, seed=args.seed, scratch=args.scratch,
+        data_dir=args.data_dir, progress=not args.no_progress, jobs=args.jobs,
+    )  # fmt: skip
     print("\n".join(result.lines()))
     return 0 if result.ok else 1
 

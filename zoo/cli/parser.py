@@ -206,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trials", type=_count, default=12, help="how many trials (default 12)")
     p.add_argument("--seed", type=_size, default=0, help="which sample (default 0)")
     p.add_argument("--scratch", help="keep the re-run records here (default: a temporary folder)")
+    p.add_argument(
+        "--jobs", type=_count, default=None,
+        help="trials at a time (default: as many as made the sampled records, so that the "
+        "thread counts match and the numbers can match exactly)",
+    )  # fmt: skip
     p.add_argument("--data-dir", help="folder with the data files (default: search order)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,17 @@ def _commit(env: dict[str, Any]) -> str:
     return env["git_commit"][:12] + (" (uncommitted changes)" if env.get("git_dirty") else "")
 
 
+def _commits(commits: Counter) -> str:
+    """One commit, or each with its trial count (a report whose trials mixed commits)."""
+    if len(commits) < 2:
+        return ", ".join(commits)
+    return "; ".join(f"{c} ({n} trial{'s' * (n != 1)})" for c, n in sorted(commits.items()))
+
+
 def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]:
     envs = [r.get("env", {}) for r in records]
     first = envs[0] if envs else {}
-    commits = sorted({_commit(e) for e in envs})
+    commits = Counter(_commit(e) for e in envs)
     lines = []
     if run:
         lines.append(f"Command: `{run.get('command', '')}`")
@@ -55,7 +63,7 @@ def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]
         f"{first.get(first.get('backend', ''), '')}, Python {first.get('python')}",
         f"Hardware: {first.get('cpu')} ({first.get('cpu_count')} cores)"
         + (f", GPU: {', '.join(first['gpu'])}" if first.get("gpu") else ", no GPU"),
-        f"Git commit: {', '.join(commits)}",
+        "Git commit: " + _commits(commits),
     ]
     return lines
 
@@ -139,6 +147,9 @@ def write_report(out: str | Path, *, warn=print) -> Path:
     doc.bullets(findings(tables, summaries, tuning))
     doc.heading("About this run")
     doc.bullets(_provenance(every, run))
+    for part in (run.get("notes") or "").strip().split("\n\n"):
+        if part.strip():  # the profile's own account of what it chose and why
+            doc.paragraph(" ".join(part.split()))
     doc.paragraph(
         "Each cell is the model's headline metric, mean over seeds ± the half-width of its 95% "
         "confidence interval (Student's t), of one optimizer (row; `adam @ cosine`: under a "

@@ -46,16 +46,25 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _gan_legend(sub) -> str:
+def _gan_legend(sub, summary, model: str) -> str:
     n = sub["fid_samples"].dropna()
     shown = f"{int(n.iloc[0]):,} generated images" if len(n) else "generated images"
-    return (
+    text = (
         f"Cells: **FID** (lower is better) between {shown} and as many real test images, "
         "in the feature space of the shipped Fashion-MNIST classifier (`zoo/weights`), then "
         "the classes covered: classes that get at least 1% of the generated images by that "
         "classifier. `collapsed`: at most half the classes covered (mode collapse). FIDs from "
         "different sample counts are not comparable."
     )
+    untrained = sub["fid_untrained"].dropna() if "fid_untrained" in sub else []
+    best = best_row(summary, model) if len(untrained) else None
+    if best is not None and best["fid_mean"] == best["fid_mean"]:
+        text += (
+            f" For scale: the same generators before training score FID "
+            f"{untrained.mean():.1f} (mean of {_plural(len(untrained), 'trial')}); the best "
+            f"cell's FID is {best['fid_mean'] / untrained.mean():.3f} of that."
+        )
+    return text
 
 
 def _best_and_worst(summary, results, model: str, results_dir: Path) -> list[tuple[str, Path]]:
@@ -176,7 +185,7 @@ def model_sections(doc, records, results, summary, tuning, by_hash, store, plot_
             f"{', '.join(map(str, sorted(sub['seed'].unique())))}."
         )
         if gan:
-            doc.paragraph(_gan_legend(sub))
+            doc.paragraph(_gan_legend(sub, summary, model))
         doc.table(metric_table(summary, model))
         title = f"{model} on {dataset}{tag}"
         if line := leading_group(Table(title, sub)):

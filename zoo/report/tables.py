@@ -53,6 +53,7 @@ def results_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
                 "best_val_accuracy": max(val_acc) if val_acc else np.nan,
                 "fid": test.get("fid", np.nan),
                 "fid_samples": (r.get("fid") or {}).get("n_generated", np.nan),
+                "fid_untrained": (r.get("fid") or {}).get("untrained", np.nan),
                 "classes_covered": test.get("classes_covered", np.nan),
                 "num_classes": coverage.get("num_classes", np.nan),
                 "kl_uniform": test.get("kl_uniform", np.nan),
