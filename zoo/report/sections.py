@@ -56,13 +56,18 @@ def _gan_legend(sub, summary, model: str) -> str:
         "classifier. `collapsed`: at most half the classes covered (mode collapse). FIDs from "
         "different sample counts are not comparable."
     )
-    untrained = sub["fid_untrained"].dropna() if "fid_untrained" in sub else []
-    best = best_row(summary, model) if len(untrained) else None
-    if best is not None and best["fid_mean"] == best["fid_mean"]:
+    best = best_row(summary, model)
+    if best is None or "fid_untrained" not in sub:
+        return text
+    cell = sub[
+        (sub["optimizer"] == best["optimizer"]) & (sub["regularizer"] == best["regularizer"])
+    ]
+    untrained = cell["fid_untrained"].dropna()
+    if len(untrained) and best["fid_mean"] == best["fid_mean"]:
         text += (
-            f" For scale: the same generators before training score FID "
-            f"{untrained.mean():.1f} (mean of {_plural(len(untrained), 'trial')}); the best "
-            f"cell's FID is {best['fid_mean'] / untrained.mean():.3f} of that."
+            f" For scale: the best cell's generators score FID {untrained.mean():.1f} before "
+            f"training (mean of {_plural(len(untrained), 'trial')}), and "
+            f"{best['fid_mean']:.1f} trained: {best['fid_mean'] / untrained.mean():.3f} of that."
         )
     return text
 
