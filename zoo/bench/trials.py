@@ -232,9 +232,9 @@ class _Run:
             def on_epoch(epoch: int, logs: dict, trial: Trial = trial) -> None:
                 self.bar.set_postfix_str(f"epoch {epoch}/{trial.epochs}{_epoch_metrics(logs)}")
 
-            if not self.take(trial):
-                continue
-            try:
+            try:  # from the claim on: an interrupt anywhere gives the claim back
+                if not self.take(trial):
+                    continue
                 record = run_trial(
                     trial,
                     on_epoch=on_epoch,
@@ -254,11 +254,12 @@ class _Run:
 
         queue = list(todo)
         pending: dict = {}
+        taking = None  # a trial between its claim and `pending`: an interrupt must release it
         pick = getattr(pool, "pick", lambda queue: 0)  # a local pool sends a shape to one worker
         try:
             while queue or pending:
                 while queue and len(pending) < pool.jobs:
-                    trial = queue.pop(pick(queue))
+                    taking = trial = queue.pop(pick(queue))
                     if self.take(trial):
                         future = pool.submit(
                             trial,
@@ -267,6 +268,7 @@ class _Run:
                             **kwargs,
                         )
                         pending[future] = trial
+                    taking = None
                 if not pending:
                     continue
                 self.bar.set_description_str(f"{len(pending)} running")
@@ -274,7 +276,7 @@ class _Run:
                     pending, return_when=concurrent.futures.FIRST_COMPLETED
                 )
                 for future in finished:
-                    trial = pending.pop(future)
+                    trial = pending[future]
                     try:
                         record = future.result()
                     except ZooError:
@@ -285,9 +287,11 @@ class _Run:
                             f"{exc}). Finished trials are saved; run the same command again "
                             "to resume."
                         ) from exc
+                    else:
+                        self.finish(trial, record)  # stored before the claim is given back
                     finally:
                         self.store.release(trial.config_hash)
-                    self.finish(trial, record)
+                        pending.pop(future, None)
         finally:  # an error or Ctrl-C: give back the claims of the trials still in flight
-            for trial in pending.values():
+            for trial in [*pending.values(), *([taking] if taking else [])]:
                 self.store.release(trial.config_hash)
