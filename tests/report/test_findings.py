@@ -97,3 +97,14 @@ def test_two_seeds_of_noise_claim_nothing(tmp_path):
     assert "helped" not in text and "hurt" not in text
     assert "no regularizer differed significantly from `none`" in text
     assert "tied at the top" in text
+
+
+def test_one_seed_is_named_as_one(tmp_path):
+    """A report of one seed per cell (a run in progress) says so, in the singular."""
+    store = Store(tmp_path)
+    for opt, acc in (("adam", 0.9), ("sgd", 0.8)):
+        store.write(fixture_record(opt, "none", 0, acc))
+    write_report(tmp_path)
+    text = (tmp_path / "README.md").read_text()
+    assert "`adam` + `none` (0.9000, 1 seed) leads, but one seed cannot separate it" in text
+    assert "1 seeds" not in text

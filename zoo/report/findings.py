@@ -66,7 +66,7 @@ def leading_group(table: Table) -> str | None:
     if sep.leader is None:
         return None
     mean, _, n = sep.stats[sep.leader]
-    lead = f"{sep.leader} ({_fmt(table.task, mean)}, {n} seeds)"
+    lead = f"{sep.leader} ({_fmt(table.task, mean)}, {_seeds(n)})"
     if len(cells) == 1:
         return f"{lead} is the only cell."
     if n < 2:
@@ -79,12 +79,16 @@ def leading_group(table: Table) -> str | None:
             f"{_comparisons(len(sep.adjusted_p))}, 5%; the others have {least}+ seeds)."
         )
     group = ", ".join(
-        f"{c} ({_fmt(table.task, sep.stats[c][0])}, {sep.stats[c][2]} seeds)" for c in tied[:4]
+        f"{c} ({_fmt(table.task, sep.stats[c][0])}, {_seeds(sep.stats[c][2])})" for c in tied[:4]
     ) + (f" and {len(tied) - 4} more" if len(tied) > 4 else "")
     return (
         f"tied at the top: {lead}, {group}: not separated from the leader (Welch, "
         f"Holm-corrected over {_comparisons(len(sep.adjusted_p))}, 5%)."
     )
+
+
+def _seeds(n: int) -> str:
+    return f"{n} seed" + ("" if n == 1 else "s")
 
 
 def _comparisons(n: int) -> str:
@@ -198,7 +202,7 @@ def time_to_target(summary: pd.DataFrame) -> str | None:
     return (
         f"fastest to {best['target']:g} validation accuracy: `{best['optimizer']}` + "
         f"`{best['regularizer']}` ({best['target_seconds_mean']:.1f} s of training, mean of "
-        f"{int(best['target_reached'])} seeds); {len(sub)} of {total} cells reached it with "
+        f"{_seeds(int(best['target_reached']))}); {len(sub)} of {total} cells reached it with "
         "every seed."
     )
 
