@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,9 +75,10 @@ class Layout:
 
         try:
             self.out.mkdir(parents=True, exist_ok=True)
-            probe = self.out / ".write-test"
-            probe.write_text("")
-            probe.unlink()
+            # A probe of this process's own: two runs starting on one folder at once must not
+            # delete each other's (the second unlink failed: "No such file or directory").
+            with tempfile.NamedTemporaryFile(dir=self.out, prefix=".write-test-"):
+                pass
         except OSError as exc:
             raise UsageError(
                 f"cannot write to the output folder {self.out}: {exc.strerror}. Choose a "
