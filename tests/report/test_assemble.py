@@ -74,19 +74,28 @@ def test_report_of_empty_or_missing_folder(tmp_path):
 
 
 def test_report_says_which_trials_came_from_which_commit(fixture_dir):
-    """A run resumed at another commit mixes code: the report counts each commit's trials,
-    and the profile's notes (what it chose and why) appear under "About this run"."""
+    """A run resumed at another commit or on another machine mixes code or hardware: the
+    report counts each one's trials, says the wall time is the last call's, and the profile's
+    notes (what it chose and why) appear under "About this run"."""
     import json
 
     paths = sorted((fixture_dir / "results").glob("*.json"))
-    for path in paths[:3]:
+    for i, path in enumerate(paths):
         record = json.loads(path.read_text())
-        record["env"]["git_commit"] = "cafe" * 10
+        record["env"].update(cpu="AMD EPYC", cpu_count=2, gpu=[])
+        record["env"]["cpu_id"] = f"AuthenticAMD family 25 model {1 if i < 2 else 17}: avx"
+        if i < 3:
+            record["env"]["git_commit"] = "cafe" * 10
         path.write_text(json.dumps(record))
     run = {"command": "zoo bench ...", "notes": "Why 5 epochs:\nthe CNN is near its ceiling.\n\n"
-           "Second paragraph."}  # fmt: skip
+           "Second paragraph.", "ran": 4, "skipped": 2, "wall_time_s": 600}  # fmt: skip
     (fixture_dir / "run.json").write_text(json.dumps(run))
     text = write_report(fixture_dir).read_text()
-    assert f"Git commit: cafecafecafe (3 trials); deadbeefdead ({len(paths) - 3} trials)" in text
+    assert f"Git commit: deadbeefdead ({len(paths) - 3} trials); cafecafecafe (3 trials)" in text
+    machine = "AMD EPYC [AuthenticAMD family 25 model {}: avx] (2 cores), no GPU"
+    assert (f"Hardware: {machine.format(17)} ({len(paths) - 2} trials); {machine.format(1)} "
+            "(2 trials)") in text  # fmt: skip
+    assert "the last `zoo bench` call ran 4 of them in 10.0 min (2 were done before)" in text
+    assert "Keras 3" in text and "(3 trials)" not in text.split("Keras 3")[1].split("\n")[0]
     about = text.split("## About this run")[1]
     assert "Why 5 epochs: the CNN is near its ceiling.\n\nSecond paragraph." in about

@@ -36,34 +36,52 @@ def _commit(env: dict[str, Any]) -> str:
     return env["git_commit"][:12] + (" (uncommitted changes)" if env.get("git_dirty") else "")
 
 
-def _commits(commits: Counter) -> str:
-    """One commit, or each with its trial count (a report whose trials mixed commits)."""
-    if len(commits) < 2:
-        return ", ".join(commits)
-    return "; ".join(f"{c} ({n} trial{'s' * (n != 1)})" for c, n in sorted(commits.items()))
+def _machine(env: dict[str, Any]) -> str:
+    """The hardware that made a record: CPU (with what decides its kernels), cores, GPUs."""
+    cpu = env.get("cpu") or "unknown CPU"
+    if env.get("cpu_id") and env["cpu_id"] != cpu:
+        cpu += f" [{env['cpu_id']}]"
+    gpu = f", GPU: {', '.join(env['gpu'])}" if env.get("gpu") else ", no GPU"
+    return f"{cpu} ({env.get('cpu_count')} cores){gpu}"
+
+
+def _software(env: dict[str, Any]) -> str:
+    """The software that made a record: Keras, its backend and Python, with versions."""
+    backend = env.get("backend", "")
+    return (f"Keras {env.get('keras')} on {backend} {env.get(backend, '')}, "
+            f"Python {env.get('python')}")  # fmt: skip
+
+
+def _counted(counts: Counter) -> str:
+    """One value, or each with its trial count (a report whose trials mixed commits or
+    machines: a run resumed elsewhere), most trials first."""
+    if len(counts) < 2:
+        return ", ".join(counts)
+    return "; ".join(f"{c} ({n} trial{'s' * (n != 1)})" for c, n in counts.most_common())
 
 
 def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]:
     envs = [r.get("env", {}) for r in records]
-    first = envs[0] if envs else {}
     commits = Counter(_commit(e) for e in envs)
     lines = []
     if run:
         lines.append(f"Command: `{run.get('command', '')}`")
         lines.append(f"Suite `{run.get('suite')}`, profile `{run.get('profile')}`")
     wall = run.get("wall_time_s")
-    wall = f"; the run's wall time {wall / 60:.1f} min" if wall else ""
+    if wall and run.get("skipped"):  # resumed: its wall time covers the last call only
+        wall = (f"; the last `zoo bench` call ran {run.get('ran')} of them in {wall / 60:.1f} "
+                f"min ({run['skipped']} were done before)")  # fmt: skip
+    else:
+        wall = f"; the run's wall time {wall / 60:.1f} min" if wall else ""
     eff = efficiency(records)
     lines += [
         f"Trials: {len(records)}; total trial time "
         f"{sum(r.get('wall_time_s') or 0 for r in records) / 60:.1f} min{wall}; efficiency "
         f"{eff:.2f} (steady-state training time over total trial time: the rest is building, "
         "tracing, evaluation and checkpoints)",
-        f"Keras {first.get('keras')} on {first.get('backend')} "
-        f"{first.get(first.get('backend', ''), '')}, Python {first.get('python')}",
-        f"Hardware: {first.get('cpu')} ({first.get('cpu_count')} cores)"
-        + (f", GPU: {', '.join(first['gpu'])}" if first.get("gpu") else ", no GPU"),
-        "Git commit: " + _commits(commits),
+        _counted(Counter(_software(e) for e in envs)),
+        "Hardware: " + _counted(Counter(_machine(e) for e in envs)),
+        "Git commit: " + _counted(commits),
     ]
     return lines
 
