@@ -63,7 +63,8 @@ def cmd_bench(args) -> int:
     preflight(trials, args.data_dir)  # missing data, impossible sizes: refused, nothing made
     Layout(out).create()
     print(
-        f"zoo bench: suite {suite.name!r}, profile {args.profile!r}: {len(trials)} trials -> {out}",
+        f"zoo bench: suite {suite.name!r}, profile {args.profile!r}: {len(trials)} "
+        f"trial{'s' * (len(trials) != 1)} -> {out}",
         file=sys.stderr,
     )
     about = {

@@ -100,7 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         "Lists are comma-separated; flags override the suite file.",
     )
     p.add_argument("--suite", default=DEFAULT_SUITE, help="suite name or TOML path (default: zoo)")
-    p.add_argument("--profile", default="quick", help="smoke, quick or full (default: quick)")
+    p.add_argument(
+        "--profile",
+        default="quick",
+        help="the suite's profile; zoo's: smoke, quick, standard, full (`zoo list profiles`; "
+        "default: quick)",
+    )
     p.add_argument("--models", type=_csv, help="e.g. cnn_small,cnn_vgg")
     p.add_argument("--optimizers", type=_csv, help="e.g. adam,sgd:lr=0.05,nesterov")
     p.add_argument(
