@@ -95,7 +95,29 @@ def test_report_says_which_trials_came_from_which_commit(fixture_dir):
     machine = "AMD EPYC [AuthenticAMD family 25 model {}: avx] (2 cores), no GPU"
     assert (f"Hardware: {machine.format(17)} ({len(paths) - 2} trials); {machine.format(1)} "
             "(2 trials)") in text  # fmt: skip
-    assert "the last `zoo bench` call ran 4 of them in 10.0 min (2 were done before)" in text
+    assert (
+        "start-to-finish spans, across resumed calls); the last `zoo bench` call ran 4 of "
+        "them in 10.0 min" in text
+    )
+    (fixture_dir / "run.json").write_text(json.dumps({**run, "ran": 0, "skipped": 6}))
+    again = write_report(fixture_dir).read_text()
+    assert "the last `zoo bench` call found every trial done and wrote this report" in again
     assert "Keras 3" in text and "(3 trials)" not in text.split("Keras 3")[1].split("\n")[0]
     about = text.split("## About this run")[1]
     assert "Why 5 epochs: the CNN is near its ceiling.\n\nSecond paragraph." in about
+
+
+def test_busy_time_is_the_union_of_the_trials_spans():
+    """Two trials at once count once; a gap between sessions does not count."""
+    from zoo.report.assemble import busy_time
+
+    def rec(start: str, finish: str) -> dict:
+        return {
+            "started_at": f"2026-11-24T{start}:00+00:00",
+            "finished_at": f"2026-11-24T{finish}:00+00:00",
+        }
+
+    records = [rec("10:00", "10:10"), rec("10:05", "10:20"), rec("10:12", "10:15"),
+               rec("14:00", "14:30"), {"started_at": None}]  # fmt: skip
+    assert busy_time(records) == (20 + 30) * 60
+    assert busy_time([]) == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +70,11 @@ def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]
         lines.append(f"Suite `{run.get('suite')}`, profile `{run.get('profile')}`")
     wall = run.get("wall_time_s")
     if wall and run.get("skipped"):  # resumed: its wall time covers the last call only
-        wall = (f"; the last `zoo bench` call ran {run.get('ran')} of them in {wall / 60:.1f} "
-                f"min ({run['skipped']} were done before)")  # fmt: skip
+        busy = busy_time(records)
+        wall = (f"; they ran over {busy / 3600:.1f} h of wall time (the union of their "
+                "start-to-finish spans, across resumed calls); the last `zoo bench` call "
+                + (f"ran {run.get('ran')} of them in {wall / 60:.1f} min" if run.get("ran")
+                   else "found every trial done and wrote this report"))  # fmt: skip
     else:
         wall = f"; the run's wall time {wall / 60:.1f} min" if wall else ""
     eff = efficiency(records)
@@ -84,6 +88,25 @@ def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]
         "Git commit: " + _counted(commits),
     ]
     return lines
+
+
+def busy_time(records: list[dict[str, Any]]) -> float:
+    """Seconds during which at least one of `records`' trials was running: the length of the
+    union of their start-to-finish spans (a run resumed over several sessions, gaps left out)."""
+    spans = sorted(
+        (datetime.fromisoformat(r["started_at"]), datetime.fromisoformat(r["finished_at"]))
+        for r in records
+        if r.get("started_at") and r.get("finished_at")
+    )
+    total, end = 0.0, None
+    for start, finish in spans:
+        if end is None or start > end:
+            total += (finish - start).total_seconds()
+            end = finish
+        elif finish > end:
+            total += (finish - end).total_seconds()
+            end = finish
+    return total
 
 
 def efficiency(records: list[dict[str, Any]]) -> float:
