@@ -88,6 +88,11 @@ def test_tuning_budget_end_to_end(tmp_path, capsys):
     readme = (out / "README.md").read_text()
     assert "Tuned learning rates, budget **lr:3**" in readme
     assert "| `adam` | none | 0.001 |" in readme
+    # A choice at the grid's edge is marked: a better rate may lie beyond it.
+    for cell in tuning["cells"]:
+        lrs = [c["lr"] for c in cell["candidates"]]
+        edge = {lrs[0]: " (lowest tried)", lrs[-1]: " (highest tried)"}.get(cell["chosen_lr"], "")
+        assert f"| {cell['chosen_lr']:g}{edge} |" in readme
     # The model's table has each tuned cell at its chosen rate, every seed.
     table = readme.split("Tuned learning rates")[0].split("## cnn_small")[1]
     for cell in tuning["cells"]:

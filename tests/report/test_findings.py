@@ -108,3 +108,26 @@ def test_one_seed_is_named_as_one(tmp_path):
     text = (tmp_path / "README.md").read_text()
     assert "`adam` + `none` (0.9000, 1 seed) leads, but one seed cannot separate it" in text
     assert "1 seeds" not in text
+
+
+def _cell(optimizer: str, chosen: float, tried: dict[float, float | None]) -> dict:
+    return {"model": "cnn_small", "optimizer": optimizer, "regularizer": "none",
+            "default_lr": sorted(tried)[len(tried) // 2], "chosen_lr": chosen,
+            "candidates": [{"lr": lr, "val_accuracy": v} for lr, v in tried.items()]}  # fmt: skip
+
+
+def test_tuning_names_the_choices_at_the_grid_edge():
+    """A rate chosen at the highest or lowest rate tried may not be the optimizer's best: the
+    tuning finding counts those cells and the tuning table marks them."""
+    from zoo.report.findings import grid_edge, tuning_changes
+
+    high = _cell("adam", 3e-3, {3e-4: 0.80, 1e-3: 0.85, 3e-3: 0.88})
+    low = _cell("lion", 3e-5, {3e-5: 0.86, 1e-4: 0.84, 3e-4: 0.83})
+    inside = _cell("sgd", 1e-2, {3e-3: 0.70, 1e-2: 0.75, 3e-2: 0.72})
+    failed = _cell("ftrl", 1e-3, {1e-4: None, 1e-3: 0.5, 1e-2: None})  # the others diverged
+    assert [grid_edge(c) for c in (high, low, inside, failed)] == ["highest", "lowest", "", ""]
+    text = tuning_changes({"budget": "lr:3", "cells": [high, low, inside, failed]}, "cnn_small")
+    assert "for 2 of 4 cells" in text
+    assert "in 2 of the 4 the choice is the highest or lowest rate tried" in text
+    inside_only = tuning_changes({"budget": "lr:3", "cells": [inside, failed]}, "cnn_small")
+    assert "highest or lowest" not in inside_only

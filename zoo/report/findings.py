@@ -159,6 +159,15 @@ def schedule_effects(table: Table) -> str | None:
                     pairs)  # fmt: skip
 
 
+def grid_edge(cell: dict[str, Any]) -> str:
+    """Where a tuned cell's chosen rate lies among the rates it tried: "highest" or "lowest"
+    (the best rate may lie beyond the grid) or "" (inside it, or nothing to compare)."""
+    tried = sorted(x["lr"] for x in cell.get("candidates", []) if x.get("val_accuracy") is not None)
+    if len(tried) < 2 or cell.get("chosen_lr") not in tried:
+        return ""
+    return {tried[-1]: "highest", tried[0]: "lowest"}.get(cell["chosen_lr"], "")
+
+
 def tuning_changes(tuning: dict[str, Any] | None, model: str) -> str | None:
     """Whether tuning changed which optimizer leads (seed 0, validation accuracy)."""
     cells = [c for c in (tuning or {}).get("cells", []) if c["model"] == model and
@@ -176,10 +185,17 @@ def tuning_changes(tuning: dict[str, Any] | None, model: str) -> str | None:
     default = max(cells, key=lambda c: val(c, c["default_lr"]))
     tuned = max(cells, key=lambda c: val(c, c["chosen_lr"]))
     moved = sum(c["chosen_lr"] != c["default_lr"] for c in cells)
+    edges = sum(bool(grid_edge(c)) for c in cells)
     head = (
         f"tuning ({tuning['budget']}) chose a rate other than the default for {moved} of "
         f"{len(cells)} cells; "
     )
+    if edges:
+        head += (
+            f"in {edges} of the {len(cells)} the choice is the highest or lowest rate tried, so "
+            "the best rate may lie beyond the grid: those cells show what this budget finds, not "
+            "the best the optimizer can do; "
+        )
     if default is tuned:
         return head + (
             f"the leader on validation stayed {name(tuned)} ({val(tuned, tuned['chosen_lr']):.3f}"

@@ -13,7 +13,7 @@ import pandas as pd
 
 from zoo.report import plots
 from zoo.report.document import Document
-from zoo.report.findings import Table, leading_group
+from zoo.report.findings import Table, grid_edge, leading_group
 from zoo.report.profiles import performance_profile
 from zoo.report.tables import (
     best_row,
@@ -116,6 +116,7 @@ def _tuned_section(doc: Document, tuning, model: str, summary, by_hash) -> None:
         default = [by_hash.get(x["config_hash"]) for x in c["candidates"]
                    if x["lr"] == c["default_lr"]]  # fmt: skip
         acc = ((default[0] or {}).get("test") or {}).get("accuracy") if default else None
+        edge = grid_edge(c)
         tried = ", ".join(
             f"{x['lr']:g}: {x['val_accuracy']:.3f}" if x["val_accuracy"] is not None
             else f"{x['lr']:g}: —"
@@ -126,7 +127,7 @@ def _tuned_section(doc: Document, tuning, model: str, summary, by_hash) -> None:
             "regularizer": c["regularizer"],
             "default lr": f"{c['default_lr']:g}",
             "default lr: test accuracy (seed 0)": f"{acc:.4f}" if acc is not None else "—",
-            "tuned lr": f"{c['chosen_lr']:g}",
+            "tuned lr": f"{c['chosen_lr']:g}" + (f" ({edge} tried)" if edge else ""),
             "tuned: test accuracy": fmt_cell(tuned.iloc[0]) if len(tuned) else "not run",
             "validation accuracy per lr tried (seed 0)": tried,
         })  # fmt: skip
@@ -134,7 +135,8 @@ def _tuned_section(doc: Document, tuning, model: str, summary, by_hash) -> None:
     doc.paragraph(
         f"Tuned learning rates, budget **{tuning['budget']}**: {tuning['rule']}. The test split "
         "plays no part in the choice. The table above shows each tuned cell at its chosen "
-        "rate; here are the rates tried and the default rate's one-seed result:"
+        "rate; here are the rates tried and the default rate's one-seed result. A rate marked "
+        "highest or lowest tried sits at the grid's edge: a better one may lie beyond it."
     )
     doc.table(table)
 
