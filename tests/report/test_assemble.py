@@ -75,8 +75,8 @@ def test_report_of_empty_or_missing_folder(tmp_path):
 
 def test_report_says_which_trials_came_from_which_commit(fixture_dir):
     """A run resumed at another commit or on another machine mixes code or hardware: the
-    report counts each one's trials, says the wall time is the last call's, and the profile's
-    notes (what it chose and why) appear under "About this run"."""
+    report counts each one's trials, gives the trials' busy time beside the last call's wall
+    time, and the profile's notes (what it chose and why) appear under "About this run"."""
     import json
 
     paths = sorted((fixture_dir / "results").glob("*.json"))
