@@ -121,3 +121,42 @@ def test_busy_time_is_the_union_of_the_trials_spans():
                rec("14:00", "14:30"), {"started_at": None}]  # fmt: skip
     assert busy_time(records) == (20 + 30) * 60
     assert busy_time([]) == 0
+
+
+
+def _gan_record(opt: str, seed: int, fid: float, png: bytes) -> dict:
+    rec = fixture_record(opt, "batchnorm", seed, 0.0, model="dcgan")
+    rec.update(
+        task="generation",
+        test={"fid": fid, "classes_covered": 10, "kl_uniform": 0.03},
+        history={"g_loss": [1.0, 0.9], "d_loss": [1.2, 1.1], "epoch_time_s": [1.0, 1.0]},
+        files={"samples.png": png},
+    )
+    return rec
+
+
+def test_gan_report_passes_over_sample_grids_that_were_not_kept(tmp_path):
+    import io
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    buf = io.BytesIO()
+    plt.imsave(buf, np.eye(28), format="png")
+    store = Store(tmp_path)
+    for seed, (best, worst) in enumerate([(50.0, 110.0), (52.0, 112.0)]):
+        store.write(_gan_record("adam", seed, best, buf.getvalue()))
+        store.write(_gan_record("sgd", seed, worst, buf.getvalue()))
+    # Only adam's seed-1 grid stays beside its record: the others were lost (say, records
+    # copied without their PNGs).
+    kept = tmp_path / "results" / "dcgan-adam-batchnorm-1.samples.png"
+    for png in (tmp_path / "results").glob("*.samples.png"):
+        if png != kept:
+            png.unlink()
+    text = write_report(tmp_path).read_text()
+    assert "(plots/dcgan_samples.png)" in text
+    assert (tmp_path / "plots" / "dcgan_samples.png").stat().st_size > 1000
+    kept.unlink()
+    (tmp_path / "plots" / "dcgan_samples.png").unlink()
+    text = write_report(tmp_path).read_text()  # no grid at all: no samples figure, no error
+    assert "dcgan_samples.png" not in text and "## dcgan on fashion_mnist" in text

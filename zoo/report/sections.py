@@ -73,7 +73,10 @@ def _gan_legend(sub, summary, model: str) -> str:
 
 
 def _best_and_worst(summary, results, model: str, results_dir: Path) -> list[tuple[str, Path]]:
-    """(title, PNG) of the sample grids of the best and the worst configuration by FID."""
+    """(title, PNG) of the sample grids of the best and the worst configuration by FID.
+
+    A record whose grid is missing (records copied without their PNGs) is passed over.
+    """
     scored = summary[(summary["model"] == model) & (summary["ok"] > 0)]
     if scored.empty:
         return []
@@ -87,9 +90,10 @@ def _best_and_worst(summary, results, model: str, results_dir: Path) -> list[tup
             & (results["regularizer"] == row["regularizer"])
             & (results["status"] == "ok")
         ].dropna(subset=["samples_png"])
-        if runs.empty:
+        runs = runs[[(results_dir / png).is_file() for png in runs["samples_png"]]]
+        if runs.empty:  # no grid kept beside these records
             continue
-        run = runs.iloc[0]  # the lowest seed
+        run = runs.iloc[0]  # the lowest seed with a grid
         label = (
             f"{title}: {row['optimizer']} + {row['regularizer']}\n"
             f"FID {row['fid_mean']:.1f} (seed {run['seed']})"
