@@ -123,7 +123,6 @@ def test_busy_time_is_the_union_of_the_trials_spans():
     assert busy_time([]) == 0
 
 
-
 def _gan_record(opt: str, seed: int, fid: float, png: bytes) -> dict:
     rec = fixture_record(opt, "batchnorm", seed, 0.0, model="dcgan")
     rec.update(
