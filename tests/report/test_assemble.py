@@ -154,6 +154,7 @@ def test_gan_report_passes_over_sample_grids_that_were_not_kept(tmp_path):
             png.unlink()
     text = write_report(tmp_path).read_text()
     assert "(plots/dcgan_samples.png)" in text
+    assert "The sample grids of 3 of these 4 trials are not in `results/`" in text
     assert (tmp_path / "plots" / "dcgan_samples.png").stat().st_size > 1000
     kept.unlink()
     (tmp_path / "plots" / "dcgan_samples.png").unlink()

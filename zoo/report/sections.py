@@ -223,6 +223,13 @@ def model_sections(doc, records, results, summary, tuning, by_hash, store, plot_
         if gan:
             figs.append(plots.gan_losses(records, model, plot_dir / f"{name}_losses.png"))
             samples = _best_and_worst(summary, results, model, store.results)
+            pngs = results[results["model"] == model]["samples_png"].dropna()
+            if missing := sum(not (store.results / png).is_file() for png in pngs):
+                doc.paragraph(
+                    f"The sample grids of {missing} of these {len(pngs)} trials are not in "
+                    "`results/` (their records were kept without them), so the samples "
+                    "figure, where there is one, shows the lowest seed whose grid is there."
+                )
             if samples:
                 path = plot_dir / f"{name}_samples.png"
                 figs.append(plots.best_and_worst_samples(samples, model, path))
