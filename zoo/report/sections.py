@@ -73,10 +73,7 @@ def _gan_legend(sub, summary, model: str) -> str:
 
 
 def _best_and_worst(summary, results, model: str, results_dir: Path) -> list[tuple[str, Path]]:
-    """(title, PNG) of the sample grids of the best and the worst configuration by FID.
-
-    A record whose grid is missing (records copied without their PNGs) is passed over.
-    """
+    """(title, PNG) of the sample grids of the best and the worst configuration by FID."""
     scored = summary[(summary["model"] == model) & (summary["ok"] > 0)]
     if scored.empty:
         return []
@@ -90,8 +87,7 @@ def _best_and_worst(summary, results, model: str, results_dir: Path) -> list[tup
             & (results["regularizer"] == row["regularizer"])
             & (results["status"] == "ok")
         ].dropna(subset=["samples_png"])
-        runs = runs[[(results_dir / png).is_file() for png in runs["samples_png"]]]
-        if runs.empty:  # no grid kept beside these records
+        if runs.empty:
             continue
         run = runs.iloc[0]  # the lowest seed with a grid
         label = (
@@ -222,14 +218,19 @@ def model_sections(doc, records, results, summary, tuning, by_hash, store, plot_
         ]
         if gan:
             figs.append(plots.gan_losses(records, model, plot_dir / f"{name}_losses.png"))
-            samples = _best_and_worst(summary, results, model, store.results)
+            # A grid a record names but that is not beside it (records copied without their
+            # PNGs) counts as no grid.
             pngs = results[results["model"] == model]["samples_png"].dropna()
-            if missing := sum(not (store.results / png).is_file() for png in pngs):
+            kept = {png for png in pngs if (store.results / png).is_file()}
+            if missing := len(pngs) - len(kept):
                 doc.paragraph(
                     f"The sample grids of {missing} of these {len(pngs)} trials are not in "
                     "`results/` (their records were kept without them), so the samples "
                     "figure, where there is one, shows the lowest seed whose grid is there."
                 )
+            kept_only = results.assign(samples_png=results["samples_png"].where(
+                results["samples_png"].isin(kept)))  # fmt: skip
+            samples = _best_and_worst(summary, kept_only, model, store.results)
             if samples:
                 path = plot_dir / f"{name}_samples.png"
                 figs.append(plots.best_and_worst_samples(samples, model, path))
