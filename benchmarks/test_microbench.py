@@ -6,7 +6,7 @@
 - one training step of each registered family (a batch already in memory);
 - data: parsing a Fashion-MNIST-sized IDX file, vectorizing 2,000 reviews;
 - report generation for a folder of 40 records;
-- harness overhead: one trial through `zoo.bench.runner.run_trial` against the same model,
+- harness overhead: one trial through `zoo.bench.run.runner.run_trial` against the same model,
   data and batch size trained by a bare `model.fit` in the same process. The ratio of their
   samples/s is saved in the JSON (`extra_info`) and printed; the goal is ~1.0.
 
@@ -125,7 +125,7 @@ def _bare_fit(
     them, as the harness does); `tf.data` builds a shuffled, batched, cached and prefetched
     `tf.data.Dataset` first.
     """
-    from zoo.bench.training import loss_and_metrics
+    from zoo.bench.run.training import loss_and_metrics
     from zoo.models import model_info
     from zoo.specs import parse_regularizer
 
@@ -184,8 +184,8 @@ def _best_epoch_speed(samples: int, epoch_times: list[float], fit_seconds: float
 @pytest.mark.parametrize("name", list(OVERHEAD))
 def test_harness_overhead_against_bare_fit(benchmark, capsys, tmp_path, name):
     """Samples/s of `run_trial` over those of a bare `fit` of the same model and data."""
-    from zoo.bench.runner import run_trial
-    from zoo.bench.trial import Trial
+    from zoo.bench.plan.trial import Trial
+    from zoo.bench.run.runner import run_trial
     from zoo.specs import parse_regularizer
 
     cfg = dict(OVERHEAD[name])

@@ -3,7 +3,7 @@
     make microbench ARGS="-k regularizer_cost"
 
 `cnn_small` on 2,560 Fashion-MNIST-shaped images, batch 128: one epoch (20 steps) of `fit`
-through the harness's own training input (`zoo.bench.training.training_input`: plain arrays,
+through the harness's own training input (`zoo.bench.run.training.training_input`: plain arrays,
 or the seeded `tf.data` pipeline of Keras's augmentation layers) and loss. The JSON's
 `extra_info` holds ms per step and the ratio to `none` measured in the same run; the ratios
 are printed at the end. Timings are measured, never asserted.
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.bench.training import loss_and_metrics, targets, training_input
+from zoo.bench.run.training import loss_and_metrics, targets, training_input
 from zoo.specs import parse_optimizer, parse_regularizer
 
 REGULARIZERS = ["none", "l2", "dropout", "batchnorm", "label_smoothing", "augment",

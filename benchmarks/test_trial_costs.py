@@ -4,7 +4,7 @@
 
 Each family runs a cell of the quick profile's shape (one optimizer, seeds 0..2, then two
 more learning rates at seed 0, as tuning does) through `zoo.bench.run_trials`, once with
-fresh models (`ZOO_REUSE=0`) and once reusing the compiled one (`zoo.bench.reuse`). From the
+fresh models (`ZOO_REUSE=0`) and once reusing the compiled one (`zoo.bench.run.reuse`). From the
 records, per trial: steady-state training (epochs at the median speed of those after the
 first), the first epoch's excess (tracing), the rest of `fit` (checkpoints, callbacks),
 evaluation (the test split, FID) and setup (data, model build, compile). The efficiency,
@@ -19,7 +19,7 @@ import statistics
 import pytest
 
 from zoo.bench import Store, expand, load_suite, reuse, run_trials
-from zoo.bench.tune import with_lr
+from zoo.bench.decide.tune import with_lr
 
 CELLS = {
     "cnn_small": {"train_size": 3000, "val_size": 1000, "test_size": 5000, "epochs": 3},

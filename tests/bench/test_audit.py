@@ -58,7 +58,7 @@ def test_exact_only_on_the_same_kind_of_cpu():
     """Two CPUs sold under one name can run different kernels (AVX-512 or not) and give other
     last bits: a record from another CPU, or one without `cpu_id`, is held to the tolerance."""
     from zoo.bench.audit import _compare
-    from zoo.bench.provenance import environment
+    from zoo.bench.run.provenance import environment
 
     env = environment()
     assert env["cpu_id"]  # e.g. "AuthenticAMD family 25 model 1: avx avx2 fma"

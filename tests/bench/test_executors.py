@@ -1,5 +1,6 @@
-"""Parallel execution (`zoo.bench.executors`): `--jobs N` worker processes and `--executor ray` (a
-local Ray instance) give the same records as a serial run, with each worker's threads capped."""
+"""Parallel execution (`zoo.bench.run.executors`): `--jobs N` worker processes and `--executor
+ray` (a local Ray instance) give the same records as a serial run, with each worker's threads
+capped."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pandas as pd
 import pytest
 
 from zoo.bench import expand, load_suite
-from zoo.bench.executors import LocalPool, make_pool, threads_per_worker
-from zoo.bench.reuse import trial_key
+from zoo.bench.run.executors import LocalPool, make_pool, threads_per_worker
+from zoo.bench.run.reuse import trial_key
 from zoo.cli import main
 from zoo.errors import UsageError
 

@@ -1,4 +1,4 @@
-"""Suites and their expansion into trials (`zoo.bench.suite`, `zoo.bench.grid`)."""
+"""Suites and their expansion into trials (`zoo.bench.plan.suite`, `zoo.bench.plan.grid`)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Time-to-target (`zoo.bench.history`): from the history, and in the records."""
+"""Time-to-target (`zoo.bench.run.history`): from the history, and in the records."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from zoo.bench.history import time_to_target
+from zoo.bench.run.history import time_to_target
 from zoo.cli import main
 
 

@@ -1,8 +1,8 @@
-"""`zoo.bench.layout`: the output folder's paths, and its write check."""
+"""`zoo.bench.output.layout`: the output folder's paths, and its write check."""
 
 import threading
 
-from zoo.bench.layout import Layout
+from zoo.bench.output.layout import Layout
 
 
 def test_runs_starting_on_one_folder_at_once_all_pass_the_write_check(tmp_path):

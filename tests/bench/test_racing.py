@@ -1,11 +1,12 @@
-"""Racing: seeds spent where a table's leader is not yet separated (`zoo.bench.racing`)."""
+"""Racing: seeds spent where a table's leader is not yet separated (`zoo.bench.decide.racing`)."""
 
 import json
 
 import pytest
 
-from zoo.bench import Store, executors, expand, load_suite
-from zoo.bench.racing import assess, next_round, trial_counts
+from zoo.bench import Store, expand, load_suite
+from zoo.bench.decide.racing import assess, next_round, trial_counts
+from zoo.bench.run import executors
 from zoo.cli import main
 from zoo.errors import UsageError
 

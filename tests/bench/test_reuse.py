@@ -1,12 +1,13 @@
-"""Reusing a compiled model between trials (`zoo.bench.reuse`): the same records as fresh models."""
+"""Reusing a compiled model between trials (`zoo.bench.run.reuse`): the same records as
+fresh models."""
 
 from zoo.bench import Store, expand, load_suite, run_trials
 
 
 def test_reusing_a_compiled_model_gives_the_same_records(tmp_path, monkeypatch):
-    """Trials that share a shape reuse one compiled model (zoo.bench.reuse): their records
+    """Trials that share a shape reuse one compiled model (zoo.bench.run.reuse): their records
     equal those of fresh models, classifiers and the GAN alike."""
-    from zoo.bench import reuse
+    from zoo.bench.run import reuse
 
     suite = load_suite("zoo")
     trials = expand(suite, "smoke", {"models": ["cnn_small"], "seeds": 2, "optimizers": [
@@ -34,8 +35,8 @@ def test_a_trial_does_not_depend_on_what_its_process_ran_before():
     """Workers run many trials in one process, reusing compiled models and TensorFlow's
     caches (`zoo.backend.set_seed` keeps them): a trial run again after others, its model
     reused, gives the record it gave first."""
-    from zoo.bench import reuse
-    from zoo.bench.runner import run_trial
+    from zoo.bench.run import reuse
+    from zoo.bench.run.runner import run_trial
 
     reuse.clear()
     suite = load_suite("zoo")

@@ -1,5 +1,5 @@
-"""A trial's run (`zoo.bench.runner`): `--tensorboard` writes Keras's TensorBoard logs per trial,
-outside the config hash."""
+"""A trial's run (`zoo.bench.run.runner`): `--tensorboard` writes Keras's TensorBoard logs per
+trial, outside the config hash."""
 
 import json
 

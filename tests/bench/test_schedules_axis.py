@@ -1,4 +1,4 @@
-"""The schedules axis of a grid (`zoo.bench.grid`): constant keeps every hash, schedule-free
+"""The schedules axis of a grid (`zoo.bench.plan.grid`): constant keeps every hash, schedule-free
 pairs."""
 
 import json
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from zoo.bench import expand, load_suite
-from zoo.bench.trial import Trial
+from zoo.bench.plan.trial import Trial
 from zoo.errors import UsageError
 from zoo.specs import (
     parse_optimizer,

@@ -1,4 +1,5 @@
-"""The result store (`zoo.bench.store`): atomic records, their files, failed and damaged ones."""
+"""The result store (`zoo.bench.output.store`): atomic records, their files, failed and
+damaged ones."""
 
 import json
 

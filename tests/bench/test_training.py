@@ -1,4 +1,4 @@
-"""How a trial trains (`zoo.bench.training`): schedules over the real steps, label smoothing,
+"""How a trial trains (`zoo.bench.run.training`): schedules over the real steps, label smoothing,
 augmentation, the divergence rule, Schedule-Free AdamW's evaluation weights."""
 
 import json
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.bench.training import (
+from zoo.bench.run.training import (
     EXPLOSION,
     Backup,
     batches,

@@ -1,7 +1,7 @@
-"""A trial's config hash (`zoo.bench.trial`): pinned, and covering everything that changes a
+"""A trial's config hash (`zoo.bench.plan.trial`): pinned, and covering everything that changes a
 result."""
 
-from zoo.bench.trial import Trial
+from zoo.bench.plan.trial import Trial
 from zoo.specs import parse_optimizer, parse_regularizer
 
 PINNED_HASH = "50a474474f46293b"  # _trial()'s hash since the first release

@@ -1,10 +1,10 @@
-"""`zoo.bench.trials`: claims are given back however a run is interrupted."""
+"""`zoo.bench.run.trials`: claims are given back however a run is interrupted."""
 
 import pytest
 
 from zoo.bench import expand, load_suite
-from zoo.bench.store import Store
-from zoo.bench.trials import run_trials
+from zoo.bench.output.store import Store
+from zoo.bench.run.trials import run_trials
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

@@ -1,5 +1,5 @@
-"""The tuning budget (`zoo.bench.tune`): the same learning rates for every optimizer, chosen on
-validation."""
+"""The tuning budget (`zoo.bench.decide.tune`): the same learning rates for every optimizer,
+chosen on validation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import pytest
 
 from zoo.bench import Store, expand, load_suite
-from zoo.bench.tune import choose, lr_grid, parse_budget, with_lr
+from zoo.bench.decide.tune import choose, lr_grid, parse_budget, with_lr
 from zoo.cli import main
 from zoo.errors import UsageError
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from zoo.bench import expand, load_suite
-from zoo.bench.executors import threads_per_worker
+from zoo.bench.run.executors import threads_per_worker
 from zoo.cli import main
 from zoo.errors import UsageError
 

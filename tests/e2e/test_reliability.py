@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from zoo.bench.store import Store
+from zoo.bench.output.store import Store
 
 # Four cnn_small trials on 512 real Fashion-MNIST images: a few seconds each.
 CNN = ["--profile", "smoke", "--models", "cnn_small", "--no-progress"]

@@ -8,7 +8,7 @@ import pytest
 
 import zoo
 from zoo.bench import Store, expand, load_suite, run_trials
-from zoo.bench.provenance import versions
+from zoo.bench.run.provenance import versions
 from zoo.cli import main
 
 NEW = ["lamb", "adafactor", "ftrl", "muon", "schedule_free_adamw"]

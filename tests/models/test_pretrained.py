@@ -12,7 +12,7 @@ import pytest
 
 import zoo
 from zoo.bench import expand, load_suite, run_trials
-from zoo.bench.store import Store
+from zoo.bench.output.store import Store
 from zoo.data import load_dataset
 from zoo.data.files import sha256_file
 from zoo.errors import UsageError, ZooError

@@ -3,11 +3,11 @@ records (`trials`, `runner`, `store`), tuning, racing and a whole run (`tune`, `
 `campaign`), the output folder's layout (`layout`), audits (`audit`).
 """
 
-from zoo.bench.grid import expand
-from zoo.bench.store import Store
-from zoo.bench.suite import list_suites, load_suite
-from zoo.bench.trial import Trial
-from zoo.bench.trials import RunSummary, preflight, run_trials
+from zoo.bench.output.store import Store
+from zoo.bench.plan.grid import expand
+from zoo.bench.plan.suite import list_suites, load_suite
+from zoo.bench.plan.trial import Trial
+from zoo.bench.run.trials import RunSummary, preflight, run_trials
 
 __all__ = [
     "RunSummary",

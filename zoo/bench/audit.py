@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zoo.bench.store import Store
-from zoo.bench.trial import trial_of
+from zoo.bench.output.store import Store
+from zoo.bench.plan.trial import trial_of
 from zoo.specs.tasks import headline_value, task
 
 ACCURACY_TOLERANCE = 0.015
@@ -112,7 +112,7 @@ def audit(
     """Re-run a seeded sample of `folder`'s trials and compare their headline metrics
     (`jobs` None: `matching_jobs` of the sample)."""
     from zoo.bench.campaign import load_records
-    from zoo.bench.trials import run_trials
+    from zoo.bench.run.trials import run_trials
 
     records, _ = load_records(Path(folder))
     result = Audit(str(folder))

@@ -4,8 +4,8 @@
         -> racing rounds (more seeds where contested) -> run.json, racing.json
 
 `run_campaign` is what the CLI calls after it has parsed and checked the flags: tuning picks
-each tunable cell's learning rate (`zoo.bench.tune`), racing decides how many seeds each cell
-gets (`zoo.bench.racing`), `zoo.bench.run_trials` runs every batch (skipping stored trials),
+each tunable cell's learning rate (`zoo.bench.decide.tune`), racing decides how many seeds each cell
+gets (`zoo.bench.decide.racing`), `zoo.bench.run_trials` runs every batch (skipping stored trials),
 and `run.json` lists the trials of the run's tables (the report reads those) and tuning's
 candidates. A resumed run repeats the same decisions from the stored records.
 """
@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from zoo.bench.layout import Layout
-from zoo.bench.racing import run_race
-from zoo.bench.store import Store, atomic_write
-from zoo.bench.trial import Trial
+from zoo.bench.decide.racing import run_race
+from zoo.bench.output.layout import Layout
+from zoo.bench.output.store import Store, atomic_write
+from zoo.bench.plan.trial import Trial
 from zoo.errors import UsageError
 
 
@@ -58,13 +58,13 @@ def tuning_budget(trials: list[Trial]) -> str | None:
 def trial_counts(trials: list[Trial]) -> tuple[int, int, list[str]]:
     """The fewest and the most trials a run of `trials` takes, tuning and racing included,
     and lines that say how (what `zoo bench --dry-run` prints)."""
-    from zoo.bench.racing import trial_counts as raced
+    from zoo.bench.decide.racing import trial_counts as raced
 
     low, high = raced([t for t in trials if not t.tune])
     lines = [f"{len(trials)} trials"]
     budget = tuning_budget(trials)
     if budget:
-        from zoo.bench.tune import parse_budget, plan
+        from zoo.bench.decide.tune import parse_budget, plan
 
         k = parse_budget(budget)
         cells = list(plan([t for t in trials if t.tune], k).values())
@@ -97,10 +97,10 @@ def run_campaign(
 
     `run_kwargs` go to `zoo.bench.run_trials` (data_dir, progress, jobs, executor, ...);
     `log(line)` reports the phases. Worker processes, where any, are started once and serve
-    every phase (`zoo.bench.executors.Pools`).
+    every phase (`zoo.bench.run.executors.Pools`).
     """
-    from zoo.bench.executors import Pools
-    from zoo.bench.trials import run_trials
+    from zoo.bench.run.executors import Pools
+    from zoo.bench.run.trials import run_trials
 
     out = Path(out)
     log = log or (lambda line: None)
@@ -119,7 +119,7 @@ def run_campaign(
         table_trials = [t for t in trials if not t.tune]
         tuning = None
         if budget:
-            from zoo.bench.tune import candidate_hashes, run_tuning
+            from zoo.bench.decide.tune import candidate_hashes, run_tuning
 
             to_tune = [t for t in trials if t.tune]
             log(f"tuning: budget {budget} for the cells of {len(to_tune)} trials")

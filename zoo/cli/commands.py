@@ -13,7 +13,7 @@ from zoo.errors import UsageError
 def cmd_bench(args) -> int:
     from zoo.bench import expand, load_suite
     from zoo.bench.campaign import run_campaign, trial_counts, tuning_budget
-    from zoo.bench.provenance import versions
+    from zoo.bench.run.provenance import versions
 
     suite = load_suite(args.suite)
     overrides = {
@@ -40,7 +40,7 @@ def cmd_bench(args) -> int:
         print(f"note: {note}", file=sys.stderr)
     out = Path(args.out or f"runs/{suite.name}-{args.profile}")
     # Bad settings exit 2 here, before any folder is made.
-    from zoo.bench.executors import make_pool
+    from zoo.bench.run.executors import make_pool
 
     make_pool(args.executor, args.jobs, args.address, check_only=True)
     if args.tensorboard:
@@ -58,7 +58,7 @@ def cmd_bench(args) -> int:
         print("\n".join(trial_counts(trials)[2]))
         return 0
     from zoo.bench import preflight
-    from zoo.bench.layout import Layout
+    from zoo.bench.output.layout import Layout
 
     preflight(trials, args.data_dir)  # missing data, impossible sizes: refused, nothing made
     Layout(out).create()

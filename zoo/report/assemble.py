@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from zoo.bench.campaign import load_records
-from zoo.bench.layout import Layout
-from zoo.bench.store import Store
+from zoo.bench.output.layout import Layout
+from zoo.bench.output.store import Store
 from zoo.report import plots
 from zoo.report.document import Document
 from zoo.report.findings import Table, findings

@@ -13,7 +13,7 @@ horizontal flip), `random_erasing:0.5` (the share of images that get a box erase
 `Regularization`, which model builders and the harness read: `kernel_regularizer()` for the
 weight penalty (`keras.regularizers.L1L2`), `dropout` for the rate, `batchnorm` and
 `spectral_norm` as flags, `label_smoothing` for the loss, and the augmentation strengths for
-the training input (`zoo.bench.training`). Which components a model supports is declared when
+the training input (`zoo.bench.run.training`). Which components a model supports is declared when
 it is registered (`zoo.models.registry`); asking a model for one it lacks is a usage error.
 """
 

@@ -1,7 +1,7 @@
 """What each task means to the harness and the reports: its headline metric and direction.
 
 A model declares its task when it is registered (`zoo.models.registry`); the harness trains
-it accordingly (`zoo.bench.training`), racing and the reports rank its cells by the headline
+it accordingly (`zoo.bench.run.training`), racing and the reports rank its cells by the headline
 metric read from the trial record's `test` scores.
 """
 

@@ -18,7 +18,7 @@ def train(data_dir: str | None = None) -> dict[str, Any]:
     import platform
     import time
 
-    from zoo.bench.provenance import environment
+    from zoo.bench.run.provenance import environment
     from zoo.data import load_dataset
 
     recipe = classifier.RECIPE

@@ -57,7 +57,7 @@ RECIPES: dict[str, dict[str, Any]] = {
 
 def _trial(tag: str):
     from zoo.bench import expand, load_suite
-    from zoo.bench.provenance import versions
+    from zoo.bench.run.provenance import versions
 
     trials = expand(load_suite("zoo"), PROFILE, RECIPES[tag], versions=versions())
     assert len(trials) == 1, f"the recipe of {tag} must be one trial, not {len(trials)}"
@@ -84,7 +84,7 @@ def export(tag: str, results: Path, weights_dir: Path | None = None, trial=None)
 
     `trial`: the trial whose record to take; default: the one of `tag`'s recipe.
     """
-    from zoo.bench.store import Store
+    from zoo.bench.output.store import Store
     from zoo.data import load_dataset
 
     folder = Path(weights_dir or WEIGHTS_DIR)

@@ -6,7 +6,7 @@ The hot path is plain `model.fit` on in-memory arrays. Every callback works at e
 checkpoint folder a killed trial resumes from its last finished epoch: weights and optimizer
 state come back from the backup, and the history of the epochs before the kill from the CSV.
 How a task trains (loss, metrics, schedules, augmentation, divergence) is in
-`zoo.bench.training`; a model's task comes from the registry. GANs (`generation`) fit on
+`zoo.bench.run.training`; a model's task comes from the registry. GANs (`generation`) fit on
 images alone and are scored by `zoo.metrics.gan` (FID, class coverage, a sample grid stored
 beside the record).
 """
@@ -25,11 +25,12 @@ import keras
 import numpy as np
 
 from zoo.backend import set_seed
-from zoo.bench import reuse
-from zoo.bench.history import read_history, time_to_target
-from zoo.bench.provenance import environment
-from zoo.bench.store import SCHEMA
-from zoo.bench.training import (
+from zoo.bench.output.store import SCHEMA
+from zoo.bench.plan.trial import Trial
+from zoo.bench.run import reuse
+from zoo.bench.run.history import read_history, time_to_target
+from zoo.bench.run.provenance import environment
+from zoo.bench.run.training import (
     AveragedWeightsForEvaluation,
     Backup,
     EpochMonitor,
@@ -43,7 +44,6 @@ from zoo.bench.training import (
     training_input,
     validation_input,
 )
-from zoo.bench.trial import Trial
 from zoo.data import load_dataset
 from zoo.errors import ZooError
 from zoo.models import model_info
@@ -183,7 +183,7 @@ def _train(
     else:
         optimizers[0].build(model.trainable_variables)
     # A compiled model of the same shape from an earlier trial: set to this trial's fresh
-    # state, it skips tracing (zoo.bench.reuse).
+    # state, it skips tracing (zoo.bench.run.reuse).
     shape = reuse.trial_key(trial) if not jit else None
     compiled = reuse.take(shape, model, optimizers)
     if compiled is not None:

@@ -42,7 +42,7 @@ def enabled() -> bool:
 
 
 def trial_key(trial) -> str:
-    """`key` for a `zoo.bench.trial.Trial` (under its schedule, constant by default)."""
+    """`key` for a `zoo.bench.plan.trial.Trial` (under its schedule, constant by default)."""
     return key(trial.config(), trial.schedule is None or trial.schedule.constant)
 
 

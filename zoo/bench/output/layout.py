@@ -1,6 +1,6 @@
 """The output folder's layout, in one place: what `zoo bench --out DIR` writes where.
 
-    DIR/results/<hash>.json       a trial's record (`zoo.bench.store`), its files beside it
+    DIR/results/<hash>.json       a trial's record (`zoo.bench.output.store`), its files beside it
     DIR/checkpoints/<hash>/       a running trial's backups and history (removed once stored)
     DIR/tensorboard/<hash>/       its TensorBoard logs (`--tensorboard`)
     DIR/run.json                  the last run: command, the trials of its tables

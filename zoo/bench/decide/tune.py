@@ -6,7 +6,7 @@ to suit the problem (Schmidt et al. 2021, "Descending through a Crowded Valley")
 seed, at learning rates on a log grid around its default (factors of sqrt(10): K = 3 gives
 default / 3.16, default, default x 3.16); the rate with the best *validation* accuracy at the
 end of training is chosen (the test split is never looked at), and the chosen rate is then run
-with every seed of the cell (racing may add seeds: `zoo.bench.racing`). Candidates are
+with every seed of the cell (racing may add seeds: `zoo.bench.decide.racing`). Candidates are
 ordinary trials (`adam:lr=0.000316`), so the default-rate candidate is the grid's own seed-0
 trial, stored once.
 
@@ -24,9 +24,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from zoo.bench.layout import Layout
-from zoo.bench.store import Store, atomic_write
-from zoo.bench.trial import Trial
+from zoo.bench.output.layout import Layout
+from zoo.bench.output.store import Store, atomic_write
+from zoo.bench.plan.trial import Trial
 from zoo.errors import UsageError
 from zoo.specs import OptimizerSpec
 from zoo.specs.schedules import row_label

@@ -8,8 +8,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from zoo.bench.suite import AXES, OPTIONAL_AXES, SETTINGS, Suite
-from zoo.bench.trial import Trial
+from zoo.bench.plan.suite import AXES, OPTIONAL_AXES, SETTINGS, Suite
+from zoo.bench.plan.trial import Trial
 from zoo.errors import UsageError, unknown_name
 from zoo.models import model_info
 from zoo.specs import parse_optimizer_pair, parse_regularizer, parse_schedule
@@ -19,7 +19,7 @@ from zoo.specs.optimizers import SCHEDULE_FREE
 def parse_seeds(value: Any) -> tuple[list[int], tuple[int, int] | None]:
     """The seeds a cell starts with, and its racing budget: `N` -> seeds 0..N-1 (no racing),
     a list -> those seeds, `"MIN..MAX"` -> seeds 0..MIN-1, racing up to MAX
-    (`zoo.bench.racing`)."""
+    (`zoo.bench.decide.racing`)."""
     if isinstance(value, str):
         low, sep, high = value.partition("..")
         if not (sep and low.strip().isdigit() and high.strip().isdigit()):
@@ -86,7 +86,7 @@ def _versions_for(backend: str | None, versions: dict[str, str] | None) -> dict[
     """The versions a trial under `backend` records (and is hashed with)."""
     if backend is None or (versions and versions.get("backend") == backend):
         return dict(versions or {})
-    from zoo.bench.provenance import versions as backend_versions
+    from zoo.bench.run.provenance import versions as backend_versions
 
     return backend_versions(backend)
 
@@ -174,7 +174,7 @@ def expand(
         ):
             raise UsageError(f"target must be a validation accuracy in (0, 1], got {target!r}.")
         if s["tune"] is not None and s["tune"] != "off":
-            from zoo.bench.tune import parse_budget
+            from zoo.bench.decide.tune import parse_budget
 
             parse_budget(s["tune"])
         for key in ("data_options", "model_options"):

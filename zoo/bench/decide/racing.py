@@ -24,8 +24,8 @@ import dataclasses
 from collections import defaultdict
 from typing import Any
 
-from zoo.bench.store import Store
-from zoo.bench.trial import Trial
+from zoo.bench.output.store import Store
+from zoo.bench.plan.trial import Trial
 from zoo.metrics.stats import separation
 from zoo.models import model_info
 from zoo.specs.tasks import headline_value, task

@@ -14,7 +14,7 @@ from typing import Any
 
 import zoo
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 BACKENDS = ("tensorflow", "jax", "torch")

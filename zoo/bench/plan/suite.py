@@ -18,10 +18,10 @@ my.toml` runs any other:
     schedules = ["constant", "cosine"]   # optional; default: constant
     epochs = 4                 # a grid may override any setting
     target = 0.8               # classifiers: time-to-target validation accuracy
-    tune = "lr:3"              # tune each optimizer's learning rate (zoo.bench.tune)
+    tune = "lr:3"              # tune each optimizer's learning rate (zoo.bench.decide.tune)
     notes = '''...'''          # optional: what the profile chose and why (the report shows it)
 
-`zoo.bench.grid.expand` turns a profile into a list of `Trial`s; command-line flags
+`zoo.bench.plan.grid.expand` turns a profile into a list of `Trial`s; command-line flags
 override the file.
 """
 
@@ -47,7 +47,7 @@ SETTINGS: dict[str, Any] = {
     "fid_samples": 10000,  # GANs: generated and real images behind the FID and coverage
     "model_options": {},  # keyword arguments of the model builder, e.g. width for dcgan
     "target": None,  # classifiers: a validation accuracy; records store when it was reached
-    "tune": None,  # "lr:K": tune each optimizer's learning rate with K trials (zoo.bench.tune)
+    "tune": None,  # "lr:K": tune each optimizer's learning rate with K trials (decide.tune)
     "backend": None,  # Keras backend(s): "jax" or ["tensorflow", "torch"]; None: this process's
 }
 AXES = ("models", "optimizers", "regularizers")
@@ -65,7 +65,7 @@ def suites_dirs() -> list[Path]:
     if os.environ.get("ZOO_SUITES_DIR"):
         dirs.append(Path(os.environ["ZOO_SUITES_DIR"]))
     dirs.append(Path.cwd() / "benchmarks" / "suites")
-    dirs.append(Path(__file__).resolve().parents[1] / "suites")
+    dirs.append(Path(__file__).resolve().parents[2] / "suites")
     return list(dict.fromkeys(d.resolve() for d in dirs))
 
 

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from zoo.bench.layout import Layout
+from zoo.bench.output.layout import Layout
 from zoo.errors import UsageError
 
 SCHEMA = 1

@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zoo.bench.layout import Layout
-from zoo.bench.store import DONE, Store
-from zoo.bench.trial import Trial
+from zoo.bench.output.layout import Layout
+from zoo.bench.output.store import DONE, Store
+from zoo.bench.plan.trial import Trial
 
 
 @dataclass
@@ -92,9 +92,9 @@ def run_trials(
     `save_weights`: store each trained model's weights beside its record (see `run_trial`).
     `tensorboard`: write each trial's TensorBoard logs to `<out>/tensorboard/<config_hash>/`.
     `jobs`, `executor`, `address`: run the trials in worker processes or Ray tasks
-    (`zoo.bench.executors`) instead of in this process; records are gathered and written here
+    (`zoo.bench.run.executors`) instead of in this process; records are gathered and written here
     all the same. Trials under a Keras backend other than this process's always run in
-    workers started under that backend. `pools` (`zoo.bench.executors.Pools`): worker pools
+    workers started under that backend. `pools` (`zoo.bench.run.executors.Pools`): worker pools
     that outlive this call (a campaign's); by default they are started and stopped here.
     """
     from tqdm import tqdm
@@ -131,7 +131,7 @@ def run_trials(
         )
     run = _Run(store, bar, summary, stream, tensorboard)
     kwargs = {"data_dir": data_dir, "save_weights": save_weights}
-    from zoo.bench.executors import Pools
+    from zoo.bench.run.executors import Pools
 
     own = pools is None
     pools = Pools(executor, jobs, address) if own else pools
@@ -224,7 +224,7 @@ class _Run:
         self.bar.update(1)
 
     def serial(self, todo: list[Trial], **kwargs) -> None:
-        from zoo.bench.runner import run_trial
+        from zoo.bench.run.runner import run_trial
 
         for trial in todo:
             self.bar.set_description_str(trial.label)

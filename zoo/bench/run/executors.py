@@ -62,7 +62,7 @@ def run_in_worker(trial, threads: int | None, data_dir: str | None, checkpoint_d
             Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
             (Path(checkpoint_dir) / "node.json").write_text(json.dumps(node))
     start(threads)
-    from zoo.bench.runner import run_trial
+    from zoo.bench.run.runner import run_trial
 
     record = run_trial(
         trial,
@@ -88,7 +88,7 @@ class LocalPool:
     """`jobs` spawned worker processes on this machine, under Keras `backend`.
 
     Each worker is an executor of its own, so that a trial can go to the worker that has
-    already traced its model's shape (`zoo.bench.reuse`): `pick` chooses, for the free
+    already traced its model's shape (`zoo.bench.run.reuse`): `pick` chooses, for the free
     worker, the queued trial of a shape it has run, else one of a shape no other worker has
     (quick profile: 22 shapes, traced once each instead of once per worker).
     """
@@ -118,7 +118,7 @@ class LocalPool:
         w = self._free()
         if w is None or len(queue) < 2:
             return 0
-        from zoo.bench.reuse import trial_key
+        from zoo.bench.run.reuse import trial_key
 
         keys = [trial_key(t) for t in queue]
         others = set().union(*(s for i, s in enumerate(self.shapes) if i != w))
@@ -126,7 +126,7 @@ class LocalPool:
                     next((i for i, k in enumerate(keys) if k not in others), 0))  # fmt: skip
 
     def submit(self, trial, **kwargs) -> concurrent.futures.Future:
-        from zoo.bench.reuse import trial_key
+        from zoo.bench.run.reuse import trial_key
 
         w = self._free()
         if w is None:
@@ -158,7 +158,7 @@ class RayPool:
         env = {k: v for k, v in os.environ.items()
                if k.startswith(("ZOO_", "KERAS_", "TF_CPP")) or k == "PYTHONPATH"}  # fmt: skip
         env.update(worker_env(self.threads, backend))
-        package_root = str(Path(__file__).resolve().parents[2])
+        package_root = str(Path(__file__).resolve().parents[3])
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
         self._started = not ray.is_initialized() and address is None
         if not ray.is_initialized():
@@ -213,7 +213,7 @@ def make_pool(
 class Pools:
     """The worker pools of one campaign, one per Keras backend, started when first needed and
     kept through its tuning phase and every racing round: workers keep their started backend
-    and their compiled models (`zoo.bench.reuse`) from one batch of trials to the next
+    and their compiled models (`zoo.bench.run.reuse`) from one batch of trials to the next
     (a pool per batch paid both again: ~1 s of tracing a trial in the quick profile)."""
 
     def __init__(self, executor: str = "local", jobs: int = 1, address: str | None = None):
