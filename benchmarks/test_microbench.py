@@ -26,6 +26,7 @@ import pytest
 from backend_steps import BATCH, FAMILIES, batch_and_model  # benchmarks/backend_steps.py
 
 import zoo
+from zoo.bench.output.record import TrialRecord
 from zoo.specs import parse_optimizer
 
 
@@ -75,7 +76,7 @@ def test_write_report_40_records(benchmark, tmp_path):
     for i, (opt, reg) in enumerate(cells):
         for seed in (0, 1):
             acc = [float(a) for a in np.sort(rng.random(3))]
-            store.write({
+            store.write(TrialRecord.from_json({
                 "schema": 1, "config_hash": f"{i:08d}{seed:08d}", "status": "ok",
                 "config": {"model": "cnn_small", "dataset": "fashion_mnist", "seed": seed,
                            "epochs": 3, "train_size": 1000, "test_size": 500,
@@ -83,7 +84,7 @@ def test_write_report_40_records(benchmark, tmp_path):
                 "labels": {"optimizer": opt, "regularizer": reg},
                 "history": {"accuracy": acc, "val_accuracy": acc},
                 "test": {"accuracy": acc[-1], "loss": 1.0}, "params": 1000,
-            })  # fmt: skip
+            }))  # fmt: skip
     benchmark.pedantic(write_report, args=(tmp_path,), kwargs={"warn": lambda m: None},
                        rounds=3, iterations=1)  # fmt: skip
 
@@ -202,8 +203,8 @@ def test_harness_overhead_against_bare_fit(benchmark, capsys, tmp_path, name):
         checkpoints = tmp_path / "checkpoints"
         record = run_trial(trial, checkpoint_dir=checkpoints)
         shutil.rmtree(checkpoints)
-        times = record["history"]["epoch_time_s"]
-        return _best_epoch_speed(record["data_sizes"]["train"], times, record["fit_time_s"])
+        times = record.history["epoch_time_s"]
+        return _best_epoch_speed(record.data_sizes["train"], times, record.fit_time_s)
 
     bare(), harness()  # warm both paths (data cache, tracing)
     ratios = []

@@ -20,6 +20,7 @@ import pytest
 
 from zoo.bench import Store, expand, load_suite, reuse, run_trials
 from zoo.bench.decide.tune import with_lr
+from zoo.bench.output.record import TrialRecord
 
 CELLS = {
     "cnn_small": {"train_size": 3000, "val_size": 1000, "test_size": 5000, "epochs": 3},
@@ -31,17 +32,17 @@ CELLS = {
 _SEEN: dict[str, dict[str, float]] = {}
 
 
-def _breakdown(records: list[dict]) -> dict[str, float]:
+def _breakdown(records: list[TrialRecord]) -> dict[str, float]:
     parts = dict.fromkeys(["steady", "first_epoch_excess", "fit_other", "eval", "setup"], 0.0)
     for r in records:
-        times = r["history"]["epoch_time_s"]
+        times = r.history["epoch_time_s"]
         median = statistics.median(times[1:] or times)
         parts["steady"] += len(times) * median
         parts["first_epoch_excess"] += times[0] - median
-        parts["fit_other"] += r["fit_time_s"] - sum(times)
-        parts["eval"] += r.get("eval_time_s") or 0.0
-        parts["setup"] += r["wall_time_s"] - r["fit_time_s"] - (r.get("eval_time_s") or 0.0)
-    total = sum(r["wall_time_s"] for r in records)
+        parts["fit_other"] += r.fit_time_s - sum(times)
+        parts["eval"] += r.eval_time_s or 0.0
+        parts["setup"] += r.wall_time_s - r.fit_time_s - (r.eval_time_s or 0.0)
+    total = sum(r.wall_time_s for r in records)
     return {k: v / len(records) for k, v in parts.items()} | {
         "wall": total / len(records),
         "efficiency": parts["steady"] / total,

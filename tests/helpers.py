@@ -8,6 +8,8 @@ import io
 import math
 from dataclasses import dataclass
 
+from zoo.bench.output.record import TrialRecord
+
 
 @dataclass
 class Ran:
@@ -32,7 +34,8 @@ def cli(*args: str) -> Ran:
     return Ran(code, out.getvalue(), err.getvalue())
 
 
-def fixture_record(opt, reg, seed, acc, status="ok", model="cnn_small"):
+def fixture_record(opt, reg, seed, acc, status="ok", model="cnn_small", **changes) -> TrialRecord:
+    """A finished trial's record with test accuracy `acc` (other fields: `changes`)."""
     h = f"{model}-{opt}-{reg}-{seed}"
     hist = {
         "loss": [1.0, 0.5],
@@ -41,38 +44,40 @@ def fixture_record(opt, reg, seed, acc, status="ok", model="cnn_small"):
         "val_accuracy": [0.55, acc - 0.01],
         "epoch_time_s": [1.0, 0.5],
     }
-    return {
-        "schema": 1,
-        "config_hash": h,
-        "status": status,
-        "config": {
-            "model": model,
-            "dataset": "fashion_mnist",
-            "seed": seed,
-            "epochs": 2,
-            "batch_size": 32,
-            "train_size": 100,
-            "val_size": 10,
-            "test_size": 50,
-            "optimizer": {"name": opt, "kwargs": {"learning_rate": 0.01}},
-        },
-        "labels": {"optimizer": opt, "regularizer": reg},
-        "history": hist if status == "ok" else {**hist, "loss": [1.0, math.nan]},
-        "test": {"accuracy": acc, "loss": 0.5} if status == "ok" else None,
-        "diverged_epoch": 2 if status == "diverged" else None,
-        "data_sizes": {"train": 100, "val": 10, "test": 50},
-        "params": 1234,
-        "wall_time_s": 2.0,
-        "fit_time_s": 1.5,
-        "throughput_samples_per_s": 200.0,
-        "peak_memory_mb": 500.0,
-        "env": {
-            "keras": "3.15",
-            "backend": "tensorflow",
-            "tensorflow": "2.21",
-            "git_commit": "deadbeef" * 5,
-            "cpu": "test cpu",
-            "cpu_count": 2,
-            "gpu": [],
-        },
-    }
+    return TrialRecord.from_json(
+        {
+            "schema": 1,
+            "config_hash": h,
+            "status": status,
+            "config": {
+                "model": model,
+                "dataset": "fashion_mnist",
+                "seed": seed,
+                "epochs": 2,
+                "batch_size": 32,
+                "train_size": 100,
+                "val_size": 10,
+                "test_size": 50,
+                "optimizer": {"name": opt, "kwargs": {"learning_rate": 0.01}},
+            },
+            "labels": {"optimizer": opt, "regularizer": reg},
+            "history": hist if status == "ok" else {**hist, "loss": [1.0, math.nan]},
+            "test": {"accuracy": acc, "loss": 0.5} if status == "ok" else None,
+            "diverged_epoch": 2 if status == "diverged" else None,
+            "data_sizes": {"train": 100, "val": 10, "test": 50},
+            "params": 1234,
+            "wall_time_s": 2.0,
+            "fit_time_s": 1.5,
+            "throughput_samples_per_s": 200.0,
+            "peak_memory_mb": 500.0,
+            "env": {
+                "keras": "3.15",
+                "backend": "tensorflow",
+                "tensorflow": "2.21",
+                "git_commit": "deadbeef" * 5,
+                "cpu": "test cpu",
+                "cpu_count": 2,
+                "gpu": [],
+            },
+        }
+    ).replace(**changes)

@@ -25,17 +25,32 @@ def _layer(module: str) -> str | None:
     return parts[1] if parts[0] == "zoo" and len(parts) > 1 else None
 
 
-def _imports(path: Path, top_level_only: bool = False) -> set[str]:
-    tree = ast.parse(path.read_text())
-    nodes = tree.body if top_level_only else ast.walk(tree)
+def _imported(node: ast.AST) -> set[str]:
+    """The zoo modules (and, for `from m import x`, the possible submodules `m.x`) that an
+    import statement names; nothing for any other node."""
     found = set()
-    for node in nodes:
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found |= {f"{node.module}.{a.name}" for a in node.names}
+    if isinstance(node, ast.Import):
+        found |= {a.name for a in node.names}
+    elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        found.add(node.module)
+        found |= {f"{node.module}.{a.name}" for a in node.names}
     return {m for m in found if m.split(".")[0] == "zoo"}
+
+
+def _imports(path: Path) -> set[str]:
+    """Every zoo module `path` imports: at the top, in functions, anywhere."""
+    return {m for node in ast.walk(ast.parse(path.read_text())) for m in _imported(node)}
+
+
+def _imports_in_functions(path: Path) -> list[tuple[int, str]]:
+    """(line, statement) of every import of a zoo module inside a function body."""
+    found = []
+    for fn in ast.walk(ast.parse(path.read_text())):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(fn):
+                if _imported(node):
+                    found.append((node.lineno, ast.unparse(node)))
+    return sorted(set(found))
 
 
 def test_layers_point_one_way():
@@ -54,9 +69,10 @@ def test_layers_point_one_way():
 
 
 def test_no_import_cycles():
-    """Module-level imports between zoo's modules form no cycle."""
+    """Imports between zoo's modules form no cycle, counting those inside functions (an
+    import deferred into a function still ties the two modules together)."""
     modules = _modules()
-    graph = {m: {t for t in _imports(p, top_level_only=True) if t in modules and t != m}
+    graph = {m: {t for t in _imports(p) if t in modules and t != m}
              for m, p in modules.items()}  # fmt: skip
     # A package's own import of a submodule is not an edge back into it.
     for m in graph:
@@ -74,6 +90,19 @@ def test_no_import_cycles():
     for m in graph:
         if m not in state:
             visit(m, [])
+
+
+def test_zoo_modules_are_imported_at_the_top():
+    """Only the CLI imports zoo's own modules inside functions: it imports the harness when a
+    command runs, so that `zoo --help` and usage errors answer before TensorFlow starts.
+    Anywhere else such an import hides a dependency (or a cycle) from the reader."""
+    offenders = [
+        f"{path.relative_to(ZOO.parent)}:{line}: {statement}"
+        for module, path in _modules().items()
+        if _layer(module) != "cli"
+        for line, statement in _imports_in_functions(path)
+    ]
+    assert not offenders, "\n".join(offenders)
 
 
 def test_package_faces_only_reexport():

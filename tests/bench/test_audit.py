@@ -5,8 +5,10 @@ import json
 
 import pytest
 
-from zoo.bench.audit import sample, trial_of
+from zoo.bench.audit import sample
 from zoo.bench.campaign import load_records
+from zoo.bench.output.record import Labels, TrialRecord
+from zoo.bench.plan.trial import trial_of
 from zoo.cli import main
 
 
@@ -22,15 +24,15 @@ def folder(tmp_path_factory):
 def test_every_record_rebuilds_to_its_trial(folder):
     records, _ = load_records(folder)
     assert len(records) == 4
-    assert all(trial_of(r).config_hash == r["config_hash"] for r in records)
+    assert all(trial_of(r.config, r.config_hash).config_hash == r.config_hash for r in records)
 
 
 def test_the_sample_is_seeded_and_spread_over_tables(folder):
     records, _ = load_records(folder)
     picked = sample(records, 2, seed=0)
-    assert {r["config"]["model"] for r in picked} == {"cnn_small", "lstm"}
-    assert [r["config_hash"] for r in sample(records, 2, seed=0)] == [
-        r["config_hash"] for r in picked]  # fmt: skip
+    assert {r.model for r in picked} == {"cnn_small", "lstm"}
+    assert [r.config_hash for r in sample(records, 2, seed=0)] == [
+        r.config_hash for r in picked]  # fmt: skip
 
 
 def test_an_untouched_folder_passes(folder, capsys):
@@ -62,14 +64,15 @@ def test_exact_only_on_the_same_kind_of_cpu():
 
     env = environment()
     assert env["cpu_id"]  # e.g. "AuthenticAMD family 25 model 1: avx avx2 fma"
-    old = {"status": "ok", "task": "classification", "test": {"accuracy": 0.8100}, "env": env}
-    near = {**old, "test": {"accuracy": 0.8105}}
+    old = TrialRecord("h", {}, Labels("adam", "none"), "ok", test={"accuracy": 0.8100}, env=env)
+    near = old.replace(test={"accuracy": 0.8105})
     assert _compare(old, near)[0] == "differs"  # same machine: must be equal
     assert _compare(old, old)[0] == "exact"
-    other = {**old, "env": {**env, "cpu_id": "AuthenticAMD family 25 model 17: avx avx512f"}}
+    other = old.replace(env={**env, "cpu_id": "AuthenticAMD family 25 model 17: avx avx512f"})
     assert _compare(other, near)[0] == "close"
-    legacy = {**old, "env": {k: v for k, v in env.items() if k != "cpu_id"}}
-    assert _compare(legacy, {**near, "env": {**env, "cpu_id": None}})[0] == "close"
+    legacy = old.replace(env={k: v for k, v in env.items() if k != "cpu_id"})
+    assert _compare(legacy, near.replace(env={**env, "cpu_id": None}))[0] == "close"
+    assert _compare(old, None)[0] == "differs"  # not re-run: no record
 
 
 def test_audit_runs_trials_on_the_thread_count_that_made_them(monkeypatch):
@@ -78,9 +81,10 @@ def test_audit_runs_trials_on_the_thread_count_that_made_them(monkeypatch):
     from zoo.bench.audit import matching_jobs
 
     monkeypatch.setattr("os.cpu_count", lambda: 2)
-    one, two = {"env": {"threads": 1}}, {"env": {"threads": 2}}
+    blank = TrialRecord("h", {}, Labels("adam", "none"), "ok")
+    one, two = blank.replace(env={"threads": 1}), blank.replace(env={"threads": 2})
     assert matching_jobs([one, one, two]) == 2
     assert matching_jobs([two, two, one]) == 1
-    assert matching_jobs([{"env": {}}]) == 1  # unknown: in this process
+    assert matching_jobs([blank]) == 1  # unknown: in this process
     monkeypatch.setattr("os.cpu_count", lambda: 16)
     assert matching_jobs([one]) == 16 and matching_jobs([two]) == 8

@@ -6,6 +6,7 @@ import pytest
 
 from zoo.bench import Store, expand, load_suite
 from zoo.bench.decide.racing import assess, next_round, trial_counts
+from zoo.bench.output.record import Labels, TrialRecord
 from zoo.bench.run import executors
 from zoo.cli import main
 from zoo.errors import UsageError
@@ -22,8 +23,8 @@ def _store(tmp_path, trials, accuracies):
     store = Store(tmp_path)
     for t in trials:
         acc = accuracies[t.optimizer.label][t.seed]
-        store.write({"schema": 1, "config_hash": t.config_hash, "status": "ok",
-                     "config": t.config(), "labels": {}, "test": {"accuracy": acc}})  # fmt: skip
+        store.write(TrialRecord(t.config_hash, t.config(), Labels(t.optimizer.label, "none"),
+                                "ok", test={"accuracy": acc}))  # fmt: skip
     return store
 
 

@@ -44,9 +44,10 @@ def _records(out) -> list[dict]:
 
 
 def _frame(out) -> pd.DataFrame:
-    from zoo.report.tables import results_frame
+    from zoo.bench import Store
+    from zoo.report.frames import results_frame
 
-    return results_frame(_records(out))[METRICS].sort_values("config_hash").reset_index(
+    return results_frame(Store(out).check())[METRICS].sort_values("config_hash").reset_index(
         drop=True)  # fmt: skip
 
 

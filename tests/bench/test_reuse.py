@@ -20,15 +20,15 @@ def test_reusing_a_compiled_model_gives_the_same_records(tmp_path, monkeypatch):
         monkeypatch.setenv("ZOO_REUSE", flag)
         reuse.clear()
         run_trials(trials, tmp_path / flag, progress=False)
-        records[flag] = {r["config_hash"]: r for r in Store(tmp_path / flag).check()}
+        records[flag] = {r.config_hash: r for r in Store(tmp_path / flag).check()}
     assert len(records["1"]) == len(trials) == 14
     for h, fresh in records["0"].items():
         reused = records["1"][h]
         for key in ("test", "fid", "coverage"):
-            assert fresh.get(key) == reused.get(key), (fresh["labels"], key)
+            assert getattr(fresh, key) == getattr(reused, key), (fresh.labels, key)
         drop = {"epoch_time_s"}
-        assert {k: v for k, v in fresh["history"].items() if k not in drop} == {
-            k: v for k, v in reused["history"].items() if k not in drop}  # fmt: skip
+        assert {k: v for k, v in fresh.history.items() if k not in drop} == {
+            k: v for k, v in reused.history.items() if k not in drop}  # fmt: skip
 
 
 def test_a_trial_does_not_depend_on_what_its_process_ran_before():
@@ -44,9 +44,9 @@ def test_a_trial_does_not_depend_on_what_its_process_ran_before():
         "adam"], "regularizers": ["dropout+augment"]})  # fmt: skip
     gan = expand(suite, "smoke", {"models": ["dcgan"], "seeds": 1, "regularizers": ["none"]})[0]
     runs = [run_trial(t) for t in (first, gan, other, first, gan)]
-    assert runs[0]["status"] == "ok" and runs[2]["test"] != runs[0]["test"]  # seeds differ
+    assert runs[0].status == "ok" and runs[2].test != runs[0].test  # seeds differ
     for a, b in ((runs[0], runs[3]), (runs[1], runs[4])):
-        assert a["test"] == b["test"] and a.get("fid") == b.get("fid")
+        assert a.test == b.test and a.fid == b.fid
         drop = {"epoch_time_s"}
-        assert {k: v for k, v in a["history"].items() if k not in drop} == {
-            k: v for k, v in b["history"].items() if k not in drop}  # fmt: skip
+        assert {k: v for k, v in a.history.items() if k not in drop} == {
+            k: v for k, v in b.history.items() if k not in drop}  # fmt: skip

@@ -6,19 +6,20 @@ import json
 import pytest
 
 from zoo.bench import Store
+from zoo.bench.output.record import Labels, TrialRecord
 
 
 def _record(h="abc123", status="ok"):
-    return {"schema": 1, "config_hash": h, "status": status, "config": {}, "labels": {}}
+    return TrialRecord(h, {}, Labels("adam", "none"), status)
 
 
 def test_files_of_a_record_are_written_beside_it(tmp_path):
     store = Store(tmp_path)
-    record = {**_record("g1"), "files": {"samples.png": b"\x89PNG fake"}}
+    record = _record("g1").replace(attachments={"samples.png": b"\x89PNG fake"})
     store.write(record)
     assert (store.results / "g1.samples.png").read_bytes() == b"\x89PNG fake"
-    assert store.read("g1")["files"] == {"samples.png": "g1.samples.png"}
-    assert "files" in record and isinstance(record["files"]["samples.png"], bytes)  # untouched
+    assert store.read("g1").files == {"samples.png": "g1.samples.png"}
+    assert not record.files and record.attachments["samples.png"] == b"\x89PNG fake"  # untouched
     assert sorted(p.name for p in store.results.iterdir()) == ["g1.json", "g1.samples.png"]
 
 
@@ -34,11 +35,10 @@ def test_atomic_write_and_read(tmp_path):
 def test_failed_write_leaves_old_record_and_no_temp_file(tmp_path):
     store = Store(tmp_path)
     store.write(_record())
-    bad = _record()
-    bad["unserializable"] = object()
+    bad = _record().replace(env={"unserializable": object()})
     with pytest.raises(TypeError):
         store.write(bad)
-    assert store.read("abc123")["status"] == "ok"
+    assert store.read("abc123").status == "ok"
     assert [p.name for p in store.results.iterdir()] == ["abc123.json"]
 
 
@@ -51,5 +51,5 @@ def test_failed_trials_are_not_done_and_bad_files_are_skipped(tmp_path):
     (store.results / "foreign.json").write_text('{"hello": "world"}')
     (store.results / ".tmp-cut-off-by-a-kill.json").write_text('{"sche')
     records, warnings = store.load_all()
-    assert sorted(r["config_hash"] for r in records) == ["d1", "f1"]
+    assert sorted(r.config_hash for r in records) == ["d1", "f1"]
     assert len(warnings) == 2 and any("truncated.json" in w for w in warnings)

@@ -10,15 +10,13 @@ import numpy as np
 import pytest
 
 import zoo
+from zoo.bench.output.record import TrialRecord
 from zoo.bench.run.training import (
     EXPLOSION,
     Backup,
     batches,
     build_optimizer,
-    chance_losses,
     diverged,
-    loss_and_metrics,
-    targets,
     to_averaged_weights,
     training_input,
     validation_input,
@@ -28,6 +26,7 @@ from zoo.specs import (
     parse_regularizer,
     parse_schedule,
 )
+from zoo.specs.tasks import task
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 
@@ -48,17 +47,17 @@ def test_label_smoothing_is_the_loss_as_keras_defines_it():
     probs = rng.dirichlet(np.ones(10), 8).astype("float32")
     y = rng.integers(0, 10, 8)
     reg = parse_regularizer("label_smoothing:0.2")
-    loss, metrics = loss_and_metrics("classification", reg)
-    onehot = targets(y, "classification", reg, 10)
+    loss, metrics = task("classification").loss(reg)
+    onehot = task("classification").targets(y, reg, 10)
     smoothed = onehot * 0.8 + 0.2 / 10
     manual = -np.mean(np.sum(smoothed * np.log(probs), axis=1))
     assert float(loss(onehot, probs)) == pytest.approx(manual, rel=1e-5)
     assert metrics[0].name == "accuracy"
-    plain, _ = loss_and_metrics("classification", parse_regularizer("none"))
+    plain, _ = task("classification").loss(parse_regularizer("none"))
     assert plain == "sparse_categorical_crossentropy"
     p = rng.random(8).astype("float32")[:, None]
     yb = rng.integers(0, 2, 8)
-    bce, _ = loss_and_metrics("binary_classification", parse_regularizer("label_smoothing"))
+    bce, _ = task("binary_classification").loss(parse_regularizer("label_smoothing"))
     t = yb * 0.9 + 0.05
     manual = -np.mean(t * np.log(p[:, 0]) + (1 - t) * np.log(1 - p[:, 0]))
     assert float(bce(yb[:, None].astype("float32"), p)) == pytest.approx(manual, rel=1e-4)
@@ -115,12 +114,12 @@ def test_plain_batches_are_shuffled_without_autotuning():
 
 
 def test_divergence_rule():
-    chance = chance_losses("classification", 10)
+    chance = task("classification").chance(10)
     assert chance == {"loss": pytest.approx(math.log(10))}
     assert diverged({"loss": 1.0e11, "val_loss": 300.0}, chance).startswith("loss 1e+11 >")
     assert diverged({"loss": float("nan")}, chance) == "loss is nan"
     assert diverged({"loss": 2.4, "val_loss": 900.0}, chance) is None  # validation never counts
-    gan = chance_losses("generation", 10)
+    gan = task("generation").chance(10)
     assert diverged({"d_loss": 1.3, "g_loss": 7.1}, gan) is None
     assert diverged({"d_loss": 0.0, "g_loss": EXPLOSION}, gan) is not None
 
@@ -129,12 +128,12 @@ def test_no_committed_trial_changes_status_under_the_rule():
     """Every epoch of every committed record, read through the rule, keeps its status."""
     checked = 0
     for path in REPORTS.glob("*/results/*.json"):
-        record = json.loads(path.read_text())
-        if record.get("status") != "ok":
+        record = TrialRecord.from_json(json.loads(path.read_text()))
+        if record.status != "ok":
             continue
-        num_classes = (record.get("coverage") or {}).get("num_classes", 10)
-        chance = chance_losses(zoo.model_info(record["config"]["model"]).task, num_classes)
-        history = record["history"]
+        num_classes = record.coverage.num_classes if record.coverage else 10
+        chance = task(zoo.model_info(record.model).task).chance(num_classes)
+        history = record.history
         for epoch in range(len(history.get("epoch_time_s", []))):
             logs = {k: v[epoch] for k, v in history.items() if len(v) > epoch}
             assert diverged(logs, chance) is None, (path, epoch)

@@ -9,12 +9,17 @@ import pytest
 
 from zoo.bench import Store, expand, load_suite
 from zoo.bench.decide.tune import choose, lr_grid, parse_budget, with_lr
+from zoo.bench.output.record import Labels, TrialRecord
 from zoo.cli import main
 from zoo.errors import UsageError
+from zoo.specs.tasks import task
+
+CLASSES = task("classification")
 
 
-def _record(val: list[float], test: float, status: str = "ok") -> dict:
-    return {"status": status, "history": {"val_accuracy": val}, "test": {"accuracy": test}}
+def _record(val: list[float], test: float, status: str = "ok") -> TrialRecord:
+    return TrialRecord("h", {}, Labels("adam", "none"), status, history={"val_accuracy": val},
+                       test={"accuracy": test})  # fmt: skip
 
 
 def test_lr_grid_is_log_spaced_around_the_default():
@@ -34,14 +39,14 @@ def test_choice_uses_validation_only():
     lrs = [0.0001, 0.001, 0.01]
     # Best on test: 0.0001 (0.99); best final validation accuracy: 0.01. Validation wins.
     records = [_record([0.5, 0.6], 0.99), _record([0.6, 0.7], 0.5), _record([0.7, 0.8], 0.1)]
-    assert choose(lrs, 0.001, records) == 0.01
+    assert choose(lrs, 0.001, records, CLASSES) == 0.01
     # The final epoch counts, not the best one; a diverged or missing candidate never wins.
     records = [_record([0.9, 0.5], 0.9), _record([0.6, 0.7], 0.5), _record([], 0.0, "diverged")]
-    assert choose(lrs, 0.001, records) == 0.001
-    assert choose(lrs, 0.001, [None, _record([0.4], 0.4), None]) == 0.001
+    assert choose(lrs, 0.001, records, CLASSES) == 0.001
+    assert choose(lrs, 0.001, [None, _record([0.4], 0.4), None], CLASSES) == 0.001
     # A tie goes to the rate nearest the default.
     ties = [_record([0.7], 0.1), _record([0.7], 0.2), _record([0.7], 0.3)]
-    assert choose(lrs, 0.001, ties) == 0.001
+    assert choose(lrs, 0.001, ties, CLASSES) == 0.001
 
 
 def test_default_rate_candidate_is_the_grid_trial():
@@ -69,15 +74,14 @@ def test_tuning_budget_end_to_end(tmp_path, capsys):
         lrs = [c["lr"] for c in cell["candidates"]]
         assert lrs == lr_grid(cell["default_lr"], 3)
         records = [store.read(c["config_hash"]) for c in cell["candidates"]]
-        assert all(r["config"]["seed"] == 0 for r in records)
-        vals = [r["history"]["val_accuracy"][-1] for r in records]
+        assert all(r.seed == 0 for r in records)
+        vals = [r.history["val_accuracy"][-1] for r in records]
+        assert cell["metric"] == "val_accuracy"
         assert [c["val_accuracy"] for c in cell["candidates"]] == vals
-        assert cell["chosen_lr"] == choose(lrs, cell["default_lr"], records)
+        assert cell["chosen_lr"] == choose(lrs, cell["default_lr"], records, CLASSES)
         chosen = [store.read(h) for h in cell["chosen_hashes"]]
-        assert sorted(r["config"]["seed"] for r in chosen) == [0, 1]
-        assert {r["config"]["optimizer"]["kwargs"]["learning_rate"] for r in chosen} == {
-            cell["chosen_lr"]
-        }
+        assert sorted(r.seed for r in chosen) == [0, 1]
+        assert {r.learning_rate for r in chosen} == {cell["chosen_lr"]}
         # The chosen rate's trials are the table's; the other candidates are tuning's only.
         assert set(cell["chosen_hashes"]) <= set(run["trial_hashes"])
         others = {c["config_hash"] for c in cell["candidates"]} - set(cell["chosen_hashes"])
@@ -96,7 +100,7 @@ def test_tuning_budget_end_to_end(tmp_path, capsys):
     # The model's table has each tuned cell at its chosen rate, every seed.
     table = readme.split("Tuned learning rates")[0].split("## cnn_small")[1]
     for cell in tuning["cells"]:
-        label = store.read(cell["chosen_hashes"][0])["labels"]["optimizer"]
+        label = store.read(cell["chosen_hashes"][0]).labels.optimizer
         assert f"| `{label}` |" in table
     assert "Time to target" in readme and "reached **0.2**" in readme
 
@@ -104,7 +108,7 @@ def test_tuning_budget_end_to_end(tmp_path, capsys):
 @pytest.mark.parametrize(
     "overrides, message",
     [
-        ({"models": ["dcgan"], "target": 0.5}, "applies to classifiers"),
+        ({"models": ["dcgan"], "target": 0.5}, "applies to models with a validation metric"),
         ({"models": ["cnn_small"], "target": 1.5}, "in \\(0, 1\\]"),
         ({"models": ["cnn_small"], "target": 0.5, "val_size": 0}, "needs a validation split"),
         ({"models": ["cnn_small"], "tune": "lr:99"}, "lr:K"),

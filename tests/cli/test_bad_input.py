@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import cli as zoo
 
+from zoo.bench.output.record import Labels, TrialRecord
 from zoo.bench.output.store import Store
 
 # Four cnn_small trials on 512 real Fashion-MNIST images: a few seconds each.
@@ -22,8 +23,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def stored(tmp_path):
     """An output folder holding one finished record (made without training)."""
     out = tmp_path / "stored"
-    Store(out).write({"schema": 1, "config_hash": "0123456789abcdef", "status": "ok",
-                      "config": {}, "labels": {}})  # fmt: skip
+    Store(out).write(TrialRecord("0123456789abcdef", {}, Labels("adam", "none"), "ok"))
     return out
 
 

@@ -48,12 +48,12 @@ def test_a_dataset_axis_trains_on_tfds_and_records_name_and_version(mock, tmp_pa
     text = expand(suite, "smoke", {**over, "models": ["lstm"], "datasets": [
         "tfds:imdb_reviews"]})  # fmt: skip
     run_trials([trials[0], *text], tmp_path, progress=False)
-    records = {r["config"]["dataset"]: r for r in Store(tmp_path).check()}
+    records = {r.dataset: r for r in Store(tmp_path).check()}
     assert set(records) == {"tfds:kmnist", "tfds:imdb_reviews"}
     kmnist = records["tfds:kmnist"]
-    assert kmnist["status"] == "ok" and kmnist["config"]["dataset_version"] == "3.0.1"
-    assert kmnist["data_sizes"] == {"train": 64, "val": 16, "test": 32}
-    assert records["tfds:imdb_reviews"]["status"] == "ok"
+    assert kmnist.status == "ok" and kmnist.config["dataset_version"] == "3.0.1"
+    assert kmnist.data_sizes == {"train": 64, "val": 16, "test": 32}
+    assert records["tfds:imdb_reviews"].status == "ok"
 
 
 @pytest.mark.parametrize(

@@ -35,32 +35,32 @@ def test_every_new_optimizer_trains_every_family(tmp_path):
     records = Store(tmp_path).check()
     assert len(records) == len(trials)
     for r in records:
-        assert r["status"] == "ok", (r["labels"], r.get("error"))
-        assert all(math.isfinite(v) for v in r["test"].values()), r["labels"]
+        assert r.status == "ok", (r.labels, r.error)
+        assert all(math.isfinite(v) for v in r.test.values()), r.labels
 
 
 def test_augmented_trial_is_evaluated_on_untouched_images(acceptance_run, tmp_path):
     """The test accuracy of an augmented trial is that of its weights on the plain test
     images: augmentation never reaches evaluation."""
-    by_label = {tuple(r["labels"][k] for k in ("optimizer", "schedule", "regularizer")): r
+    by_label = {(r.labels.optimizer, r.labels.schedule, r.labels.regularizer): r
                 for r in Store(acceptance_run).check()}  # fmt: skip
     assert len(by_label) == 6 and ("schedule_free_adamw", "cosine", "none") not in by_label
     record = by_label[("muon", "cosine", "augment+label_smoothing")]
-    assert record["status"] == "ok"
+    assert record.status == "ok"
     trial = next(t for t in expand(load_suite("zoo"), "smoke", {
         "models": ["cnn_small"], "optimizers": ["muon"], "schedules": ["cosine"],
         "regularizers": ["augment+label_smoothing"]}, versions=versions()))  # fmt: skip
-    assert trial.config_hash == record["config_hash"]
+    assert trial.config_hash == record.config_hash
     run_trials([trial], tmp_path, progress=False, save_weights=True)
     again = Store(tmp_path).read(trial.config_hash)
-    assert again["test"] == record["test"]  # reruns are identical, augmentation included
+    assert again.test == record.test  # reruns are identical, augmentation included
     from zoo.data import load_dataset
 
     ds = load_dataset("fashion_mnist", train_size=512, val_size=256, test_size=512, seed=0)
     model = zoo.build("cnn_small", regularizer="augment+label_smoothing")
     model.load_weights(tmp_path / "results" / f"{trial.config_hash}.weights.h5")
     accuracy = float(np.mean(np.argmax(model.predict(ds.x_test, verbose=0), 1) == ds.y_test))
-    assert accuracy == pytest.approx(record["test"]["accuracy"], abs=1e-6)
+    assert accuracy == pytest.approx(record.test["accuracy"], abs=1e-6)
 
 
 def test_report_shows_schedules_as_rows(acceptance_run):

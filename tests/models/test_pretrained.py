@@ -1,5 +1,5 @@
-"""Pretrained models (`zoo.models.pretrained`; made by `zoo.tools.weights`): cards, export,
-loading, refusing damaged files."""
+"""Pretrained models (`zoo.models.pretrained`; made by `zoo.tools.weights`): cards
+(`zoo.models.card`), export, loading, refusing damaged files."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from zoo.bench.output.store import Store
 from zoo.data import load_dataset
 from zoo.data.files import sha256_file
 from zoo.errors import UsageError, ZooError
-from zoo.models.pretrained import build_pretrained
+from zoo.models.card import ModelCard
+from zoo.models.pretrained import WEIGHTS_DIR, build_pretrained, cards
 from zoo.tools.weights import export
 
 
@@ -42,17 +43,21 @@ def exported(tmp_path_factory):
 
 def test_export_writes_a_card_that_matches_its_files(exported):
     root, trial, card, record = exported
-    assert card["trial"]["config_hash"] == trial.config_hash
-    assert card["test"] == record["test"]
-    assert card["builder_kwargs"] == {
+    assert card.trial.config_hash == trial.config_hash
+    assert card.test == record.test and card.task == record.task
+    assert card.builder_kwargs == {
         "input_shape": [28, 28, 1], "num_classes": 10, "regularizer": "batchnorm"
     }  # fmt: skip
-    weights = root / "weights" / card["files"]["weights"]["file"]
-    assert card["files"]["weights"]["sha256"] == sha256_file(weights)
+    weights = root / "weights" / card.files["weights"].file
+    assert card.files["weights"].sha256 == sha256_file(weights)
+    assert card.files["weights"].bytes == weights.stat().st_size
+    assert not card.text and card.fid is None and card.coverage is None
     # The shipped file holds the model's weights alone, not the optimizer's state.
-    trial_file = root / "runs" / "results" / record["files"]["weights.h5"]
+    trial_file = root / "runs" / "results" / record.files["weights.h5"]
     assert weights.stat().st_size < 0.6 * trial_file.stat().st_size
-    assert json.loads((root / "weights" / "cnn_small.fashion_mnist.json").read_text()) == card
+    written = json.loads((root / "weights" / "cnn_small.fashion_mnist.json").read_text())
+    assert written == card.to_json() and ModelCard.from_json(written) == card
+    assert cards(root / "weights") == {"cnn_small.fashion_mnist": card}
 
 
 def test_exported_model_reproduces_the_trials_test_metric(exported):
@@ -60,7 +65,8 @@ def test_exported_model_reproduces_the_trials_test_metric(exported):
     model = build_pretrained("cnn_small", weights_dir=root / "weights")
     ds = load_dataset("fashion_mnist", train_size=1, val_size=0, test_size=trial.test_size)
     acc = float((model.predict(ds.x_test, verbose=0).argmax(1) == ds.y_test).mean())
-    assert acc == pytest.approx(card["test"]["accuracy"], abs=1e-6)
+    assert acc == pytest.approx(card.headline, abs=1e-6)
+    assert card.task_info.metric == "accuracy"
 
 
 def test_feature_extractor_variant(exported):
@@ -102,3 +108,30 @@ def test_unknown_names_and_fixed_architecture():
         zoo.build("cnn_vgg.mnist", pretrained=True)
     with pytest.raises(UsageError, match="takes no widths"):
         zoo.build("cnn_vgg", pretrained=True, widths=(8, 8, 8))
+
+
+@pytest.mark.parametrize("path", sorted(WEIGHTS_DIR.glob("*.json")), ids=lambda p: p.stem)
+def test_every_shipped_card_loads_and_round_trips(path):
+    """The committed cards load as `ModelCard`s and write back unchanged, key for key and in
+    the same order (what `zoo.tools.weights export` writes)."""
+    text = path.read_text()
+    data = json.loads(text)
+    card = ModelCard.from_json(data)
+    assert card.to_json() == data
+    assert json.dumps(card.to_json(), indent=1) + "\n" == text
+    assert card.tag == path.name.removesuffix(".json")
+    assert card.headline == data["test"][card.task_info.metric]
+    assert card.size_bytes == sum(f["bytes"] for f in data["files"].values())
+    assert card.text == (card.model == "bilstm")
+    assert (card.fid is not None) == card.task_info.generative
+
+
+def test_a_card_with_unknown_or_missing_fields_is_refused(tmp_path):
+    data = json.loads((WEIGHTS_DIR / "cnn_vgg.fashion_mnist.json").read_text())
+    with pytest.raises(ValueError, match="unknown fields colour"):
+        ModelCard.from_json({**data, "colour": "blue"})
+    with pytest.raises(ValueError, match="not a model card"):
+        ModelCard.from_json({k: v for k, v in data.items() if k != "params"})
+    (tmp_path / "bad.json").write_text(json.dumps({**data, "colour": "blue"}))
+    with pytest.raises(ZooError, match="bad.json is unreadable"):
+        cards(tmp_path)

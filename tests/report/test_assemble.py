@@ -44,7 +44,7 @@ def test_learning_curves_without_validation_use_training_accuracy(tmp_path):
     from zoo.report.plots import learning_curves
 
     rec = fixture_record("adam", "none", 0, 0.8)
-    del rec["history"]["val_accuracy"], rec["history"]["val_loss"]
+    rec = rec.replace(history={k: v for k, v in rec.history.items() if not k.startswith("val_")})
     fig = learning_curves([rec], "cnn_small", tmp_path / "curves.png")
     assert fig.stat().st_size > 5000
     Store(tmp_path).write(rec)
@@ -111,27 +111,26 @@ def test_busy_time_is_the_union_of_the_trials_spans():
     """Two trials at once count once; a gap between sessions does not count."""
     from zoo.report.assemble import busy_time
 
-    def rec(start: str, finish: str) -> dict:
-        return {
-            "started_at": f"2026-11-24T{start}:00+00:00",
-            "finished_at": f"2026-11-24T{finish}:00+00:00",
-        }
+    def rec(start: str | None, finish: str | None):
+        return fixture_record("adam", "none", 0, 0.9).replace(
+            started_at=start and f"2026-11-24T{start}:00+00:00",
+            finished_at=finish and f"2026-11-24T{finish}:00+00:00",
+        )
 
     records = [rec("10:00", "10:10"), rec("10:05", "10:20"), rec("10:12", "10:15"),
-               rec("14:00", "14:30"), {"started_at": None}]  # fmt: skip
+               rec("14:00", "14:30"), rec(None, None)]  # fmt: skip
     assert busy_time(records) == (20 + 30) * 60
     assert busy_time([]) == 0
 
 
-def _gan_record(opt: str, seed: int, fid: float, png: bytes) -> dict:
-    rec = fixture_record(opt, "batchnorm", seed, 0.0, model="dcgan")
-    rec.update(
+def _gan_record(opt: str, seed: int, fid: float, png: bytes):
+    return fixture_record(
+        opt, "batchnorm", seed, 0.0, model="dcgan",
         task="generation",
         test={"fid": fid, "classes_covered": 10, "kl_uniform": 0.03},
         history={"g_loss": [1.0, 0.9], "d_loss": [1.2, 1.1], "epoch_time_s": [1.0, 1.0]},
-        files={"samples.png": png},
-    )
-    return rec
+        attachments={"samples.png": png},
+    )  # fmt: skip
 
 
 def test_gan_report_passes_over_sample_grids_that_were_not_kept(tmp_path):

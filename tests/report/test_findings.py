@@ -8,6 +8,7 @@ from helpers import fixture_record
 from scipy import stats
 
 from zoo.bench import Store
+from zoo.bench.output.record import Labels
 from zoo.report import write_report
 
 # Seeds of each cell, with known truths: l2 helps adam by 10 pp and cosine helps adam by 5 pp
@@ -32,9 +33,10 @@ def _write(tmp_path):
         opt, _, schedule = row.partition(" @ ")
         for seed, acc in enumerate(values):
             record = fixture_record(opt, reg, seed, acc)
-            record["config_hash"] += f"-{schedule or 'constant'}"
-            record["labels"]["schedule"] = schedule or "constant"
-            store.write(record)
+            store.write(record.replace(
+                config_hash=f"{record.config_hash}-{schedule or 'constant'}",
+                labels=Labels(opt, reg, schedule or "constant"),
+            ))  # fmt: skip
     for seed in range(3):
         record = fixture_record("sgd:lr=1000", "none", seed, 0.0, status="diverged")
         store.write(record)
@@ -113,6 +115,7 @@ def test_one_seed_is_named_as_one(tmp_path):
 def _cell(optimizer: str, chosen: float, tried: dict[float, float | None]) -> dict:
     return {"model": "cnn_small", "optimizer": optimizer, "regularizer": "none",
             "default_lr": sorted(tried)[len(tried) // 2], "chosen_lr": chosen,
+            "metric": "val_accuracy",
             "candidates": [{"lr": lr, "val_accuracy": v} for lr, v in tried.items()]}  # fmt: skip
 
 
@@ -126,8 +129,10 @@ def test_tuning_names_the_choices_at_the_grid_edge():
     inside = _cell("sgd", 1e-2, {3e-3: 0.70, 1e-2: 0.75, 3e-2: 0.72})
     failed = _cell("ftrl", 1e-3, {1e-4: None, 1e-3: 0.5, 1e-2: None})  # the others diverged
     assert [grid_edge(c) for c in (high, low, inside, failed)] == ["highest", "lowest", "", ""]
-    text = tuning_changes({"budget": "lr:3", "cells": [high, low, inside, failed]}, "cnn_small")
+    cells = [high, low, inside, failed]
+    text = tuning_changes({"budget": "lr:3", "cells": cells}, "cnn_small", "classification")
     assert "for 2 of 4 cells" in text
     assert "in 2 of the 4 the choice is the highest or lowest rate tried" in text
-    inside_only = tuning_changes({"budget": "lr:3", "cells": [inside, failed]}, "cnn_small")
+    inside_only = tuning_changes({"budget": "lr:3", "cells": [inside, failed]}, "cnn_small",
+                                 "classification")  # fmt: skip
     assert "highest or lowest" not in inside_only

@@ -8,7 +8,8 @@ with `--seed`, so two audits with one seed re-run the same trials. Each trial is
 from its record's config (`trial_of`: the same config hash, or it is not audited), re-run in a
 scratch folder, and its headline metric compared with the record's: exactly where this
 machine, the library versions and the thread count match the record's, else within
-`zoo compare`'s tolerances (accuracy ±1.5 pp absolute, FID ±10% relative).
+the task's reproduction tolerance (`Task.reproduce`: accuracy ±1.5 pp absolute, FID ±10%
+relative), as `zoo compare` uses.
 
 What a pass shows: the sampled numbers come out of the code and data as recorded. It does not
 show that the unsampled trials would, nor that a different machine would give the same
@@ -26,28 +27,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zoo.bench.campaign import load_records
+from zoo.bench.output.record import TrialRecord
 from zoo.bench.output.store import Store
 from zoo.bench.plan.trial import trial_of
-from zoo.specs.tasks import headline_value, task
+from zoo.bench.run.trials import run_trials
 
-ACCURACY_TOLERANCE = 0.015
-FID_TOLERANCE = 0.10
 # Bit-identical numbers are expected only where all of these match (a record from before
 # `cpu_id` was recorded never counts as the same machine).
 SAME_MACHINE = ("cpu_id", "cpu_count", "threads", "keras", "backend", "python", "numpy")
 
 
-def sample(records: list[dict[str, Any]], n: int, seed: int) -> list[dict[str, Any]]:
+def sample(records: list[TrialRecord], n: int, seed: int) -> list[TrialRecord]:
     """`n` finished records, spread round-robin over the tables, drawn with `seed`."""
     rng = random.Random(seed)
-    tables: dict[tuple, list[dict[str, Any]]] = {}
-    for r in sorted(records, key=lambda r: r["config_hash"]):
-        if r.get("status") in ("ok", "diverged"):
-            key = (r["config"]["model"], r["config"]["dataset"], r.get("env", {}).get("backend"))
-            tables.setdefault(key, []).append(r)
+    tables: dict[tuple, list[TrialRecord]] = {}
+    for r in sorted(records, key=lambda r: r.config_hash):
+        if r.done:
+            tables.setdefault(r.table, []).append(r)
     for group in tables.values():
         rng.shuffle(group)
-    chosen: list[dict[str, Any]] = []
+    chosen: list[TrialRecord] = []
     while len(chosen) < n and any(tables.values()):
         for key in sorted(tables, key=str):
             if tables[key] and len(chosen) < n:
@@ -82,25 +82,26 @@ def _same_machine(a: dict[str, Any], b: dict[str, Any]) -> bool:
         a.get("backend")) == b.get(b.get("backend"))  # fmt: skip
 
 
-def _compare(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str]:
+def _compare(old: TrialRecord, new: TrialRecord | None) -> tuple[str, str]:
     """('exact' | 'close' | 'differs', what was compared)."""
-    t = task(old.get("task", "classification"))
-    a, b = headline_value(old, t.name), headline_value(new, t.name)
+    if new is None:
+        return "differs", f"status {old.status} vs missing"
+    t = old.task_info
+    a, b = old.headline, new.headline
     shown = f"{t.label} {a:.{t.digits + 2}f} vs {b:.{t.digits + 2}f}"
-    if old["status"] != new["status"]:
-        return "differs", f"status {old['status']} vs {new['status']}"
+    if old.status != new.status:
+        return "differs", f"status {old.status} vs {new.status}"
     if math.isnan(a) and math.isnan(b):
         return "exact", "no metric on either side"
-    if _same_machine(old.get("env", {}), new.get("env", {})):
+    if _same_machine(old.env, new.env):
         return ("exact" if a == b else "differs"), shown + " (same machine: must be equal)"
-    tol = FID_TOLERANCE * abs(a) if t.column == "fid" else ACCURACY_TOLERANCE
-    return ("close" if abs(a - b) <= tol else "differs"), shown
+    return ("close" if t.reproduce.allows(a, b) else "differs"), shown
 
 
-def matching_jobs(records: list[dict[str, Any]]) -> int:
+def matching_jobs(records: list[TrialRecord]) -> int:
     """Trials at a time on this machine such that each gets the thread count most of
     `records` ran with (a report made with `--jobs 2` on 2 cores ran each trial on 1)."""
-    counts = Counter((r.get("env") or {}).get("threads") or 0 for r in records)
+    counts = Counter(r.env.get("threads") or 0 for r in records)
     threads = counts.most_common(1)[0][0] if counts else 0
     return max(1, (os.cpu_count() or 1) // threads) if threads else 1
 
@@ -111,16 +112,13 @@ def audit(
 ) -> Audit:  # fmt: skip
     """Re-run a seeded sample of `folder`'s trials and compare their headline metrics
     (`jobs` None: `matching_jobs` of the sample)."""
-    from zoo.bench.campaign import load_records
-    from zoo.bench.run.trials import run_trials
-
     records, _ = load_records(Path(folder))
     result = Audit(str(folder))
     picked = []
     for record in sample(records, trials, seed):
-        trial = trial_of(record)
+        trial = trial_of(record.config, record.config_hash)
         if trial is None:
-            result.skipped.append(f"{record['config_hash']}: its config does not rebuild to its "
+            result.skipped.append(f"{record.config_hash}: its config does not rebuild to its "
                                   "hash (made by another zoo version)")  # fmt: skip
         else:
             picked.append((record, trial))
@@ -130,8 +128,7 @@ def audit(
         run_trials([t for _, t in picked], out, data_dir=data_dir, progress=progress, jobs=jobs)
         store = Store(out)
         for record, trial in picked:
-            new = store.read(trial.config_hash) or {"status": "missing", "env": {}}
-            verdict, shown = _compare(record, new)
+            verdict, shown = _compare(record, store.read(trial.config_hash))
             if verdict == "exact":
                 result.exact += 1
             elif verdict == "close":

@@ -14,34 +14,20 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from zoo.bench.decide import racing
 from zoo.bench.decide.racing import run_race
+from zoo.bench.decide.tune import candidate_hashes, parse_budget, plan, run_tuning
 from zoo.bench.output.layout import Layout
+from zoo.bench.output.record import TrialRecord
 from zoo.bench.output.store import Store, atomic_write
 from zoo.bench.plan.trial import Trial
+from zoo.bench.run.executors import Pools
+from zoo.bench.run.trials import RunSummary, run_trials
 from zoo.errors import UsageError
-
-
-@dataclass
-class RunTotals:
-    """Trials run, skipped and left to another process, over every batch of a campaign."""
-
-    ran: int = 0
-    skipped: int = 0
-    elsewhere: int = 0
-    statuses: dict[str, int] = field(default_factory=dict)
-    wall_time_s: float = 0.0
-
-    def add(self, summary) -> None:
-        self.ran += summary.ran
-        self.skipped += summary.skipped
-        self.elsewhere += summary.elsewhere
-        for status, n in summary.statuses.items():
-            self.statuses[status] = self.statuses.get(status, 0) + n
 
 
 def tuning_budget(trials: list[Trial]) -> str | None:
@@ -58,14 +44,10 @@ def tuning_budget(trials: list[Trial]) -> str | None:
 def trial_counts(trials: list[Trial]) -> tuple[int, int, list[str]]:
     """The fewest and the most trials a run of `trials` takes, tuning and racing included,
     and lines that say how (what `zoo bench --dry-run` prints)."""
-    from zoo.bench.decide.racing import trial_counts as raced
-
-    low, high = raced([t for t in trials if not t.tune])
+    low, high = racing.trial_counts([t for t in trials if not t.tune])
     lines = [f"{len(trials)} trials"]
     budget = tuning_budget(trials)
     if budget:
-        from zoo.bench.decide.tune import parse_budget, plan
-
         k = parse_budget(budget)
         cells = list(plan([t for t in trials if t.tune], k).values())
         # A tuned cell: its K candidates at its first seed, then its seeds at the chosen rate
@@ -91,7 +73,7 @@ def run_campaign(
     about: dict[str, Any] | None = None,
     log=None,
     **run_kwargs,
-) -> tuple[RunTotals, dict[str, Any]]:
+) -> tuple[RunSummary, dict[str, Any]]:
     """Tune, race and run `trials` into `out`; write run.json (with `about`: the command,
     suite and profile) and racing.json. Returns the totals and run.json's content.
 
@@ -99,12 +81,9 @@ def run_campaign(
     `log(line)` reports the phases. Worker processes, where any, are started once and serve
     every phase (`zoo.bench.run.executors.Pools`).
     """
-    from zoo.bench.run.executors import Pools
-    from zoo.bench.run.trials import run_trials
-
     out = Path(out)
     log = log or (lambda line: None)
-    totals = RunTotals()
+    totals = RunSummary()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     pools = Pools(
@@ -119,8 +98,6 @@ def run_campaign(
         table_trials = [t for t in trials if not t.tune]
         tuning = None
         if budget:
-            from zoo.bench.decide.tune import candidate_hashes, run_tuning
-
             to_tune = [t for t in trials if t.tune]
             log(f"tuning: budget {budget} for the cells of {len(to_tune)} trials")
             tuning, chosen = run_tuning(to_tune, out, budget, run, **run_kwargs)
@@ -148,7 +125,7 @@ def run_campaign(
     return totals, info
 
 
-def load_records(out: Path, warn=None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def load_records(out: Path, warn=None) -> tuple[list[TrialRecord], dict[str, Any]]:
     """The records of the last `zoo bench` run in `out` (per its run.json, also returned),
     or all of them when there is no run.json.
 
@@ -164,8 +141,8 @@ def load_records(out: Path, warn=None) -> tuple[list[dict[str, Any]], dict[str, 
     run = json.loads(run_file.read_text()) if run_file.is_file() else {}
     if run.get("trial_hashes"):  # report the last `zoo bench` run's trials, not stale ones
         wanted = set(run["trial_hashes"]) | set(run.get("tuning_hashes", []))
-        others = [r for r in records if r["config_hash"] not in wanted]
-        records = [r for r in records if r["config_hash"] in wanted]
+        others = [r for r in records if r.config_hash not in wanted]
+        records = [r for r in records if r.config_hash in wanted]
         if others and warn:
             warn(
                 f"note: {len(others)} record(s) in {store.results} are not trials of the last "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from zoo.backend import start
 from zoo.cli.commands import cmd_audit, cmd_bench, cmd_compare, cmd_report
 from zoo.cli.listing import cmd_list
 from zoo.cli.parser import build_parser
@@ -18,8 +19,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     if not args.debug:
-        from zoo.backend import start
-
         start()
     handler = {"list": cmd_list, "bench": cmd_bench, "report": cmd_report,
                "compare": cmd_compare, "audit": cmd_audit}[args.command]  # fmt: skip

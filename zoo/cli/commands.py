@@ -3,17 +3,25 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shlex
 import sys
 from pathlib import Path
 
 from zoo.errors import UsageError
 
+# Each command imports the harness (zoo.bench, zoo.report: they import TensorFlow) when it
+# runs, so that `zoo --help` and usage errors answer before TensorFlow starts.
+
 
 def cmd_bench(args) -> int:
-    from zoo.bench import expand, load_suite
+    # The harness imports TensorFlow: imported when the command runs (see above).
+    from zoo.bench import expand, load_suite, preflight
     from zoo.bench.campaign import run_campaign, trial_counts, tuning_budget
+    from zoo.bench.output.layout import Layout
+    from zoo.bench.run.executors import make_pool
     from zoo.bench.run.provenance import versions
+    from zoo.report import write_report
 
     suite = load_suite(args.suite)
     overrides = {
@@ -40,26 +48,18 @@ def cmd_bench(args) -> int:
         print(f"note: {note}", file=sys.stderr)
     out = Path(args.out or f"runs/{suite.name}-{args.profile}")
     # Bad settings exit 2 here, before any folder is made.
-    from zoo.bench.run.executors import make_pool
-
     make_pool(args.executor, args.jobs, args.address, check_only=True)
-    if args.tensorboard:
-        import importlib.util
-
-        if importlib.util.find_spec("tensorboard") is None:
-            raise UsageError(
-                "--tensorboard needs the tensorboard package: pip install 'zoo[tensorboard]' "
-                "(or pip install tensorboard)."
-            )
+    if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise UsageError(
+            "--tensorboard needs the tensorboard package: pip install 'zoo[tensorboard]' "
+            "(or pip install tensorboard)."
+        )
     tuning_budget(trials)  # one budget per run
     if args.dry_run:
         for t in trials:
             print(f"{t.config_hash}  {t.label}")
         print("\n".join(trial_counts(trials)[2]))
         return 0
-    from zoo.bench import preflight
-    from zoo.bench.output.layout import Layout
-
     preflight(trials, args.data_dir)  # missing data, impossible sizes: refused, nothing made
     Layout(out).create()
     print(
@@ -108,14 +108,13 @@ def cmd_bench(args) -> int:
             file=sys.stderr,
         )
     if not args.no_report:
-        from zoo.report import write_report
-
         readme = write_report(out, warn=lambda m: print(m, file=sys.stderr))
         print(f"report: {readme}", file=sys.stderr)
     return 0
 
 
 def cmd_audit(args) -> int:
+    # The harness imports TensorFlow: imported when the command runs (see above).
     from zoo.bench.audit import audit
 
     result = audit(
@@ -127,6 +126,7 @@ def cmd_audit(args) -> int:
 
 
 def cmd_report(args) -> int:
+    # The report imports TensorFlow: imported when the command runs (see above).
     from zoo.report import write_report
 
     readme = write_report(args.dir, warn=lambda m: print(m, file=sys.stderr))
@@ -135,12 +135,13 @@ def cmd_report(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    # The report imports TensorFlow: imported when the command runs (see above).
     from zoo.report.compare import compare
 
-    for name in ("accuracy_tol", "fid_tol"):
-        if not getattr(args, name) >= 0:
-            raise UsageError(f"--{name.replace('_', '-')} must be a number >= 0.")
-    result = compare(args.reference, args.new, accuracy_tol=args.accuracy_tol,
-                     fid_tol=args.fid_tol)  # fmt: skip
+    sizes = {"accuracy": args.accuracy_tol, "fid": args.fid_tol}  # the flags, by metric
+    for metric, size in sizes.items():
+        if size is not None and not size >= 0:
+            raise UsageError(f"--{metric}-tol must be a number >= 0.")
+    result = compare(args.reference, args.new, tolerance=sizes)
     print("\n".join(result.lines()))
     return 1 if args.strict and not (result.ok and not result.only_new) else 0

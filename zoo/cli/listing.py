@@ -4,44 +4,39 @@ from __future__ import annotations
 
 
 def cmd_list(args) -> int:
+    # Imported when the command runs: zoo.models, zoo.specs, zoo.data and zoo.bench import
+    # Keras (TensorFlow), and `zoo --help` and usage errors answer before it starts.
+    from zoo.bench import expand, list_suites, load_suite
+    from zoo.data import DATASETS
+    from zoo.models import build, list_models, model_info
+    from zoo.models.pretrained import cards
+    from zoo.specs import REGULARIZERS, SCHEDULES, parse_regularizer
+    from zoo.specs.optimizers import NOTES, OPTIMIZERS, muon_split
+
     if args.what == "models" and args.pretrained:
-        from zoo.models.pretrained import cards, headline
-
         for tag, c in cards().items():
-            metric, value = headline(c)
-            mb = sum(f["bytes"] for f in c["files"].values()) / 1e6
-            print(f"{tag:24s} test {metric} {value:.4f}  {mb:5.1f} MB  {c['split']}")
+            mb = c.size_bytes / 1e6
+            print(f"{tag:24s} test {c.task_info.metric} {c.headline:.4f}  {mb:5.1f} MB  {c.split}")
     elif args.what == "models":
-        from zoo.models import list_models, model_info
-
         for name in list_models():
             info = model_info(name)
             print(f"{name:10s} {info.task:21s} {info.dataset:14s} {info.description}")
             options = ", ".join(f"{k}={v}" for k, v in info.options().items())
             print(f"{'':10s} model_options: {options or '-'}")
     elif args.what == "optimizers":
-        from zoo.specs.optimizers import NOTES, OPTIMIZERS, muon_split
-
         for name, (cls, kwargs) in OPTIMIZERS.items():
             extra = ", ".join(f"{k}={v}" for k, v in kwargs.items())
             print(f"{name:19s} keras.optimizers.{cls}({extra})")
             if name in NOTES:
                 print(f"{'':19s} {NOTES[name]}")
             if name == "muon":
-                from zoo.models import build, list_models
-
                 for model in list_models():
                     print(f"{'':19s}   {model}: {muon_split(build(model))}")
     elif args.what == "schedules":
-        from zoo.specs import SCHEDULES
-
         for name, (params, _, description) in SCHEDULES.items():
             spec = ":".join([name, *(f"{k}={v:g}" for k, v in params.items())])
             print(f"{spec:34s} {description}")
     elif args.what == "regularizers":
-        from zoo.models import list_models, model_info
-        from zoo.specs import REGULARIZERS, parse_regularizer
-
         for name in REGULARIZERS:
             r = parse_regularizer(name)
             fields = {k: v for k, v in r.to_config().items() if v}
@@ -49,20 +44,14 @@ def cmd_list(args) -> int:
             settings = " ".join(k if v is True else f"{k}={v:g}" for k, v in fields.items())
             print(f"{name:30s} {settings or '-':34s} models: {', '.join(models)}")
     elif args.what == "suites":
-        from zoo.bench import list_suites, load_suite
-
         for name, path in list_suites().items():
             print(f"{name:10s} {load_suite(str(path)).description}  ({path})")
     elif args.what == "datasets":
-        from zoo.data import DATASETS
-
         for name, info in DATASETS.items():
             print(f"{name:14s} {info.description}")
         print(f"{'tfds:NAME':14s} any TensorFlow Datasets image or text classification set, "
               "e.g. tfds:kmnist, tfds:cifar10, tfds:imdb_reviews (--datasets)")  # fmt: skip
     else:  # profiles
-        from zoo.bench import expand, load_suite
-
         suite = load_suite(args.suite)
         for name, prof in suite.profiles.items():
             n = len(expand(suite, name))

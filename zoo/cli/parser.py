@@ -232,10 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("reference", help="the reference folder, e.g. reports/quick")
     p.add_argument("new", help="the folder to check, e.g. runs/quick")
-    p.add_argument("--accuracy-tol", type=float, default=0.015,
-                   help="absolute tolerance on accuracy (default: 0.015 = 1.5 pp)")  # fmt: skip
-    p.add_argument("--fid-tol", type=float, default=0.10,
-                   help="relative tolerance on FID (default: 0.10 = 10%%)")  # fmt: skip
+    p.add_argument("--accuracy-tol", type=float, default=None,
+                   help="absolute tolerance on accuracy (default: the task table's, "
+                   "0.015 = 1.5 pp)")  # fmt: skip
+    p.add_argument("--fid-tol", type=float, default=None,
+                   help="relative tolerance on FID (default: the task table's, "
+                   "0.10 = 10%%)")  # fmt: skip
     p.add_argument("--strict", action="store_true",
                    help="exit with 1 when a cell differs or is missing")  # fmt: skip
     return parser

@@ -27,8 +27,10 @@ from zoo.errors import UsageError, unknown_name
 class DatasetInfo:
     name: str
     loader: Callable
-    kind: str  # "image": uint8 images scaled to [0, 1]; "text": int token sequences
-    num_classes: int
+    # "image": uint8 images scaled to [0, 1]; "text": int token sequences; "array": numeric
+    # features as they are (a data set registered by a user or a test)
+    kind: str
+    num_classes: int  # 0: the targets are real numbers (regression), kept as float32
     class_names: list[str]
     description: str
     options: tuple[str, ...] = ()  # keyword options the loader takes (`data_options`)
@@ -122,21 +124,22 @@ def load_dataset(
         test_size=test_size, seed=seed,
     )  # fmt: skip
 
-    if info.kind == "image":
-        model_kwargs = {"input_shape": tuple(x_train.shape[1:]), "num_classes": info.num_classes}
-        vocabulary = None
-    else:
+    if info.kind == "text":
         vocabulary = raw[4]
         model_kwargs = {"vocab_size": len(vocabulary), "sequence_length": x_train.shape[1]}
+    else:
+        model_kwargs = {"input_shape": tuple(x_train.shape[1:]), "num_classes": info.num_classes}
+        vocabulary = None
 
-    def prep(x: np.ndarray) -> np.ndarray:  # images to float32 in [0, 1]; token ids as they are
+    def prep(x: np.ndarray) -> np.ndarray:  # images to float32 in [0, 1]; the rest as they are
         return x.astype("float32") / np.float32(255.0) if info.kind == "image" else x
 
+    y_type = "int32" if info.num_classes else "float32"  # class ids, or regression targets
     return Dataset(
         name=name,
-        x_train=prep(x_train[tr]), y_train=y_train[tr].astype("int32"),
-        x_val=prep(x_train[va]), y_val=y_train[va].astype("int32"),
-        x_test=prep(x_test[te]), y_test=y_test[te].astype("int32"),
+        x_train=prep(x_train[tr]), y_train=y_train[tr].astype(y_type),
+        x_val=prep(x_train[va]), y_val=y_train[va].astype(y_type),
+        x_test=prep(x_test[te]), y_test=y_test[te].astype(y_type),
         num_classes=info.num_classes, class_names=list(info.class_names),
         model_kwargs=model_kwargs, vocabulary=vocabulary,
     )  # fmt: skip

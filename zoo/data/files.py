@@ -20,7 +20,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from zoo.errors import DataError
+import keras
+
+from zoo.errors import DataError, UsageError
 
 DEBIAN_DIR = Path("/usr/share/datasets")
 # Version of what the loaders produce. It is part of every trial's config hash: bump it when
@@ -53,8 +55,6 @@ def search_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
     dirs = []
     if data_dir:
         if not Path(data_dir).is_dir():
-            from zoo.errors import UsageError
-
             what = "is a file" if Path(data_dir).exists() else "does not exist"
             raise UsageError(f"data_dir {data_dir} {what}: give the folder with the data files.")
         dirs.append(Path(data_dir))
@@ -98,8 +98,6 @@ def locate(
             f"data file {f.name} not found. Searched: {', '.join(searched)} "
             f"(downloads are off). {how}"
         )
-    import keras
-
     try:
         path = keras.utils.get_file(
             f.name, origin=f.url, file_hash=f.sha256, cache_subdir=f"datasets/{subdir}"

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from zoo.data.files import offline
+from zoo.data.text import DEFAULT_SEQUENCE_LENGTH, DEFAULT_VOCAB_SIZE, vectorize
 from zoo.errors import DataError, UsageError
 
 PREFIX = "tfds:"
@@ -28,7 +30,7 @@ def is_tfds(name: str) -> bool:
 
 
 def _builder(name: str, data_dir=None):
-    import tensorflow_datasets as tfds
+    import tensorflow_datasets as tfds  # heavy (seconds): only for a tfds: data set
 
     try:
         return tfds.builder(name[len(PREFIX) :], data_dir=str(data_dir) if data_dir else None)
@@ -42,7 +44,7 @@ def _builder(name: str, data_dir=None):
 @functools.cache
 def describe(name: str) -> dict[str, Any]:
     """What zoo needs to know of `name` before loading it: kind, classes, version."""
-    import tensorflow_datasets as tfds
+    import tensorflow_datasets as tfds  # heavy (seconds): only for a tfds: data set
 
     builder = _builder(name)
     features = builder.info.features
@@ -65,7 +67,7 @@ def describe(name: str) -> dict[str, Any]:
 
 
 def _arrays(name: str, split: str, data_dir, download: bool) -> tuple[np.ndarray, np.ndarray]:
-    import tensorflow_datasets as tfds
+    import tensorflow_datasets as tfds  # heavy (seconds): only for a tfds: data set
 
     try:
         ds = tfds.load(name[len(PREFIX):], split=split, as_supervised=True, download=download,
@@ -99,8 +101,6 @@ def load(
 
     `verify` has no effect: TFDS checks its downloads against its own registered checksums.
     """
-    from zoo.data.files import offline
-
     info = describe(name)
     download = download and not offline()
     x_train, y_train = _arrays(name, "train", data_dir, download)
@@ -109,8 +109,6 @@ def load(
         if x_train.ndim == 3:
             x_train, x_test = x_train[..., None], x_test[..., None]
         return x_train, y_train, x_test, y_test
-    from zoo.data.text import DEFAULT_SEQUENCE_LENGTH, DEFAULT_VOCAB_SIZE, vectorize
-
     texts = [[t.decode("utf-8", "replace") for t in x] for x in (x_train, x_test)]
     x_train, x_test, vocabulary = vectorize(
         texts[0], texts[1], vocab_size=vocab_size or DEFAULT_VOCAB_SIZE,

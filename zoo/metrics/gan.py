@@ -16,6 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from matplotlib import image as mpl_image  # writes PNGs; needs no plotting backend
+
+from zoo.metrics import classifier
 
 SAMPLE_SEED = 0  # the latent batch behind every sample grid
 FID_SEED = 1  # the latent batch behind every FID and coverage score
@@ -91,15 +94,10 @@ def image_grid(images: np.ndarray, cols: int = GRID, pad: int = 2) -> np.ndarray
 
 def png_bytes(image: np.ndarray, scale: int = 3) -> bytes:
     """Encode a grid from `image_grid` as PNG (nearest-neighbour upscaled `scale` times)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     big = np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
     buf = io.BytesIO()
-    plt.imsave(buf, np.clip(big, 0, 1), cmap="gray" if big.ndim == 2 else None, vmin=0, vmax=1,
-               format="png")  # fmt: skip
+    cmap = "gray" if big.ndim == 2 else None
+    mpl_image.imsave(buf, np.clip(big, 0, 1), cmap=cmap, vmin=0, vmax=1, format="png")
     return buf.getvalue()
 
 
@@ -128,8 +126,6 @@ def evaluate_generator(
     Only 28x28x1 images can be scored (the shipped classifier is Fashion-MNIST's); for other
     shapes `fid` and `coverage` are None with the reason in `fid_note`.
     """
-    from zoo.metrics import classifier
-
     samples = generate(GRID * GRID, SAMPLE_SEED)
     out: dict[str, Any] = {"sample_grid_png": png_bytes(image_grid(samples))}
     if tuple(real_images.shape[1:]) != (28, 28, 1):

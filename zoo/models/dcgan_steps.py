@@ -20,7 +20,7 @@ class BackendSteps:
     optimizers, loss, latents and trackers)."""
 
     def _train_step_tf(self, real):
-        import tensorflow as tf
+        import tensorflow as tf  # this backend's only: jax and torch runs never load it
 
         n = ops.shape(real)[0]
         g, d = self.generator, self.discriminator
@@ -41,7 +41,7 @@ class BackendSteps:
         return d_loss, g_loss
 
     def _train_step_torch(self, real):
-        import torch
+        import torch  # optional (the torch backend): only its runs import it
 
         n = ops.shape(real)[0]
         g, d = self.generator, self.discriminator
@@ -73,7 +73,7 @@ class BackendSteps:
         gradients are pure functions of the networks' variables (`stateless_call`, jitted);
         the two optimizers apply their updates to the variables in between, so `compile`
         runs this step un-jitted (`jit_compile=False`), and the state is read back at the end."""
-        import jax
+        import jax  # optional (the JAX backend): only its runs import it
 
         groups = (self.trainable_variables, self.non_trainable_variables,
                   self.optimizer.variables, self.metrics_variables)  # fmt: skip

@@ -19,6 +19,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from zoo.data.text import KeepLastTokens, make_vectorizer
 from zoo.errors import UsageError
 from zoo.models.registry import register
 from zoo.specs import Regularization, parse_regularizer
@@ -177,8 +178,6 @@ def with_vectorizer(model: keras.Model, vocabulary: list[str], sequence_length: 
 
     The vectorizer travels with the model when it is saved (`model.save("m.keras")`).
     """
-    from zoo.data.text import KeepLastTokens, make_vectorizer
-
     vectorizer = make_vectorizer(vocabulary, vocab_size=len(vocabulary))
     inputs = keras.Input(shape=(), dtype="string", name="text")
     outputs = model(KeepLastTokens(sequence_length)(vectorizer(inputs)))

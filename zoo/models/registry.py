@@ -1,8 +1,9 @@
-"""A timm-style model registry: `@register`, `list_models("cnn*")`, `build(name, **kwargs)`.
+"""A timm-style model registry: `@register`, `model_info(name)`, `model_names("cnn*")`.
 
 A builder is a plain function that returns an uncompiled `keras.Model`. What the benchmark
 harness needs to know about a model (its family, its task and the data set it is benchmarked
-on) is declared here, at registration, and nowhere else.
+on) is declared here, at registration, and nowhere else. The registry knows nothing of the
+shipped weights: `zoo.models.factory` (`zoo.build`, `zoo.list_models`) sits above both.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from zoo.data import DATASETS, dataset_info
 from zoo.errors import UsageError, unknown_key, unknown_name
 from zoo.specs import Regularization
-from zoo.specs.tasks import TASKS as TASK_TABLE
+from zoo.specs.regularizers import AUGMENTATIONS
+from zoo.specs.tasks import Task, task
 
 
 @dataclass(frozen=True)
@@ -25,10 +28,15 @@ class ModelInfo:
     name: str
     builder: Callable
     family: str
-    task: str  # one of TASKS, e.g. "classification": sparse labels, softmax, accuracy
+    task: str  # the name of its `zoo.specs.tasks.Task`, e.g. "classification"
     dataset: str  # the data set the benchmark suites train it on
     description: str
     regularizers: tuple[str, ...] = ()  # the regularizer components the builder implements
+
+    @property
+    def task_info(self) -> Task:
+        """The model's `Task` (how it trains, what decides among models, how it is shown)."""
+        return task(self.task)
 
     def options(self) -> dict[str, str]:
         """The builder's own keywords (`model_options`), each with its default and, for a
@@ -63,20 +71,21 @@ class ModelInfo:
 
     def check_dataset(self, name: str) -> None:
         """Raise `UsageError` unless this model can train on data set `name`: the same kind
-        of input as its own data set (images, text), two classes for a binary classifier,
-        and for a GAN its own data set (its FID classifier knows no other)."""
-        from zoo.data import dataset_info
-
+        of input as its own data set (images, text), as many classes as its task requires
+        (a binary classifier: two), and its own data set only where its task says so (a
+        GAN: its FID classifier knows no other)."""
         if name == self.dataset:
             return
         other, own = dataset_info(name), dataset_info(self.dataset)
+        t = self.task_info
         why = None
-        if self.task == "generation":
-            why = f"its FID comes from a {own.name} classifier, so it trains on {own.name} only"
+        if t.own_dataset_only:
+            why = f"it trains on {own.name} only: {t.own_dataset_only}"
         elif other.kind != own.kind:
             why = f"it reads {own.kind} and {name} is {other.kind}"
-        elif self.task == "binary_classification" and other.num_classes != 2:
-            why = f"it is a binary classifier and {name} has {other.num_classes} classes"
+        elif t.classes is not None and other.num_classes != t.classes:
+            kind = "binary" if t.classes == 2 else f"{t.classes}-class"
+            why = f"it is a {kind} classifier and {name} has {other.num_classes} classes"
         if why:
             raise UsageError(f"model {self.name!r} cannot train on {name!r}: {why}.")
 
@@ -96,20 +105,15 @@ class ModelInfo:
 _MODELS: dict[str, ModelInfo] = {}
 
 
-TASKS = tuple(TASK_TABLE)
 BASIC_REGULARIZERS = ("l1", "l2", "dropout", "batchnorm")
 
 
-def harness_regularizers(task: str, dataset: str) -> tuple[str, ...]:
-    """The components the harness applies around any builder of `task` on `dataset`: label
-    smoothing in a classifier's loss, and augmentation of an image classifier's batches."""
-    from zoo.data import DATASETS
-    from zoo.specs.regularizers import AUGMENTATIONS
-
-    if task not in ("classification", "binary_classification"):
-        return ()
+def harness_regularizers(task_name: str, dataset: str) -> tuple[str, ...]:
+    """The components the harness applies around any builder of task `task_name` on
+    `dataset` (`Task.harness_regularizers`: label smoothing in a classifier's loss, and
+    augmentation of an image classifier's batches), the augmentations on image data only."""
     image = dataset in DATASETS and DATASETS[dataset].kind == "image"
-    return ("label_smoothing", *(AUGMENTATIONS if image and task == "classification" else ()))
+    return tuple(r for r in task(task_name).harness_regularizers if image or r not in AUGMENTATIONS)
 
 
 def register(
@@ -121,13 +125,12 @@ def register(
 ) -> Callable:
     """Decorator that registers a builder under its function name.
 
-    `task` tells the harness how to train and score it (`TASKS`); `regularizers` lists the
-    components of `zoo.specs.regularizers` the builder implements. A classifier also takes
-    the ones the harness applies (`harness_regularizers`: label smoothing, and augmentation
-    for images).
+    `task` names its `zoo.specs.tasks.Task` (how the harness trains and scores it; an unknown
+    name is a `UsageError`); `regularizers` lists the components of `zoo.specs.regularizers`
+    the builder implements. A classifier also takes the ones the harness applies
+    (`harness_regularizers`: label smoothing, and augmentation for images).
     """
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; one of {TASKS}")
+    extra = harness_regularizers(task, dataset)  # also checks that `task` is one
 
     def wrap(fn: Callable) -> Callable:
         doc = (fn.__doc__ or "").strip().splitlines()
@@ -138,27 +141,15 @@ def register(
             task=task,
             dataset=dataset,
             description=doc[0] if doc else "",
-            regularizers=tuple(dict.fromkeys((*regularizers,
-                                              *harness_regularizers(task, dataset)))),
-        )  # fmt: skip
+            regularizers=tuple(dict.fromkeys((*regularizers, *extra))),
+        )
         return fn
 
     return wrap
 
 
-def list_models(
-    pattern: str = "*", *, family: str | None = None, pretrained: bool = False
-) -> list[str]:
-    """Registered model names matching a shell-style `pattern`, sorted.
-
-    `pretrained=True`: the tags of the shipped pretrained models instead, such as
-    `cnn_vgg.fashion_mnist` (see `zoo.models.pretrained`).
-    """
-    if pretrained:
-        from zoo.models.pretrained import list_pretrained
-
-        tags = list_pretrained(pattern)
-        return [t for t in tags if family is None or _MODELS[t.split(".")[0]].family == family]
+def model_names(pattern: str = "*", *, family: str | None = None) -> list[str]:
+    """Registered model names matching a shell-style `pattern` (and `family`), sorted."""
     return sorted(
         n
         for n, info in _MODELS.items()
@@ -171,29 +162,3 @@ def model_info(name: str) -> ModelInfo:
     if name not in _MODELS:
         raise unknown_name("model", name, sorted(_MODELS))
     return _MODELS[name]
-
-
-def build(name: str, pretrained: bool = False, **kwargs):
-    """Build the registered model `name`, passing `kwargs` to its builder.
-
-    `pretrained=True` loads shipped weights: `name` is a model (its default tag) or a tag such
-    as `"cnn_vgg.fashion_mnist"`; the architecture is the one the weights were trained with,
-    so the only keyword taken is `include_top`. A tag without `pretrained=True` builds that
-    architecture untrained (`kwargs` override its builder arguments).
-    """
-    if pretrained or "." in name:
-        from zoo.models import pretrained as shipped
-
-        if not pretrained:
-            card = shipped.card(name)
-            kwargs = {**card["builder_kwargs"], **kwargs}
-            return model_info(card["model"]).builder(**kwargs)
-        extra = sorted(set(kwargs) - {"include_top"})
-        if extra:
-            raise UsageError(
-                f"build({name!r}, pretrained=True) takes no {', '.join(extra)}: a pretrained "
-                "model's architecture is fixed by its weights (see its card). Only include_top "
-                "can be given."
-            )
-        return shipped.build_pretrained(name, **kwargs)
-    return model_info(name).builder(**kwargs)

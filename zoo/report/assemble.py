@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,17 +18,17 @@ import numpy as np
 import pandas as pd
 
 from zoo.bench.campaign import load_records
+from zoo.bench.decide.tune import read_tuning
 from zoo.bench.output.layout import Layout
+from zoo.bench.output.record import TrialRecord
 from zoo.bench.output.store import Store
+from zoo.bench.run.provenance import BACKENDS
 from zoo.report import plots
 from zoo.report.document import Document
 from zoo.report.findings import Table, findings
+from zoo.report.frames import results_frame, summary_frame
 from zoo.report.profiles import problem_times
 from zoo.report.sections import backend_section, model_sections, profile_table
-from zoo.report.tables import (
-    results_frame,
-    summary_frame,
-)
 
 
 def _commit(env: dict[str, Any]) -> str:
@@ -61,8 +62,8 @@ def _counted(counts: Counter) -> str:
     return "; ".join(f"{c} ({n} trial{'s' * (n != 1)})" for c, n in counts.most_common())
 
 
-def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]:
-    envs = [r.get("env", {}) for r in records]
+def _provenance(records: list[TrialRecord], run: dict[str, Any]) -> list[str]:
+    envs = [r.env for r in records]
     commits = Counter(_commit(e) for e in envs)
     lines = []
     if run:
@@ -80,7 +81,7 @@ def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]
     eff = efficiency(records)
     lines += [
         f"Trials: {len(records)}; total trial time "
-        f"{sum(r.get('wall_time_s') or 0 for r in records) / 60:.1f} min{wall}; efficiency "
+        f"{sum(r.wall_time_s or 0 for r in records) / 60:.1f} min{wall}; efficiency "
         f"{eff:.2f} (steady-state training time over total trial time: the rest is building, "
         "tracing, evaluation and checkpoints)",
         _counted(Counter(_software(e) for e in envs)),
@@ -90,13 +91,13 @@ def _provenance(records: list[dict[str, Any]], run: dict[str, Any]) -> list[str]
     return lines
 
 
-def busy_time(records: list[dict[str, Any]]) -> float:
+def busy_time(records: list[TrialRecord]) -> float:
     """Seconds during which at least one of `records`' trials was running: the length of the
     union of their start-to-finish spans (a run resumed over several sessions, gaps left out)."""
     spans = sorted(
-        (datetime.fromisoformat(r["started_at"]), datetime.fromisoformat(r["finished_at"]))
+        (datetime.fromisoformat(r.started_at), datetime.fromisoformat(r.finished_at))
         for r in records
-        if r.get("started_at") and r.get("finished_at")
+        if r.started_at and r.finished_at
     )
     total, end = 0.0, None
     for start, finish in spans:
@@ -109,7 +110,7 @@ def busy_time(records: list[dict[str, Any]]) -> float:
     return total
 
 
-def efficiency(records: list[dict[str, Any]]) -> float:
+def efficiency(records: list[TrialRecord]) -> float:
     """Steady-state training time over total trial time, summed over `records`.
 
     A trial's steady-state time is its epochs at the median speed of its epochs after the
@@ -117,12 +118,12 @@ def efficiency(records: list[dict[str, Any]]) -> float:
     """
     steady = wall = 0.0
     for r in records:
-        times = (r.get("history") or {}).get("epoch_time_s") or []
-        if not times or not r.get("wall_time_s"):
+        times = r.curve("epoch_time_s")
+        if not times or not r.wall_time_s:
             continue
         later = times[1:] or times
         steady += len(times) * float(np.median(later))
-        wall += r["wall_time_s"]
+        wall += r.wall_time_s
     return steady / wall if wall else math.nan
 
 
@@ -131,63 +132,86 @@ def _tuning(out: Path, run: dict[str, Any]) -> dict[str, Any] | None:
     path = Layout(out).tuning_file
     if not run.get("tuning_hashes") or not path.is_file():
         return None
-    return json.loads(path.read_text())
+    return read_tuning(path)
+
+
+@dataclass
+class Part:
+    """The trials of one backend (all of them when a report has one backend)."""
+
+    backend: str | None
+    records: list[TrialRecord]
+    results: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def _parts(records: list[TrialRecord], results: pd.DataFrame) -> list[Part]:
+    """One part per backend when the trials ran under several, else one for all."""
+    backends = sorted(results["backend"].dropna().unique(), key=lambda b: (b not in BACKENDS,
+                      BACKENDS.index(b) if b in BACKENDS else 0, b))  # fmt: skip
+    parts = []
+    for backend in backends if len(backends) > 1 else [None]:
+        recs = [r for r in records if backend is None or r.backend == backend]
+        res = results_frame(recs)
+        summary = summary_frame(res).assign(backend=backend or "".join(backends[:1]))
+        parts.append(Part(backend, recs, res, summary))
+    return parts
 
 
 def write_report(out: str | Path, *, warn=print) -> Path:
     """Write the report for the records in `<out>/results/`: README.md and the same report
     as `index.html`; return the README path."""
-    out = Path(out)
-    store = Store(out)
+    out, layout = Path(out), Layout(out)
     records, run = load_records(out, warn)
     every = records  # tuning's candidates included: the run's efficiency counts them
     tuning = _tuning(out, run)
-    racing_file = Layout(out).racing_file
-    racing = json.loads(racing_file.read_text()) if run and racing_file.is_file() else None
-    by_hash = {r["config_hash"]: r for r in records}
+    racing = json.loads(layout.racing_file.read_text()) \
+        if run and layout.racing_file.is_file() else None  # fmt: skip
+    by_hash = {r.config_hash: r for r in records}
     if run.get("trial_hashes"):  # the grid's trials; tuning's other learning rates go apart
         grid = set(run["trial_hashes"])
-        records = [r for r in records if r["config_hash"] in grid] or records
+        records = [r for r in records if r.config_hash in grid] or records
     results = results_frame(records)
-    order = ["tensorflow", "jax", "torch"]
-    backends = sorted(results["backend"].dropna().unique(), key=lambda b: (b not in order,
-                      order.index(b) if b in order else 0, b))  # fmt: skip
-    multi = len(backends) > 1  # one section per model and backend, then a comparison
-    parts = []
-    for backend in backends if multi else [None]:
-        recs = [r for r in records if backend is None or r.get("env", {}).get("backend") == backend]
-        res = results_frame(recs)
-        parts.append(
-            (
-                backend,
-                recs,
-                res,
-                summary_frame(res).assign(backend=backend or "".join(backends[:1])),
-            )
-        )
-    summary = pd.concat([p[3] for p in parts], ignore_index=True)
-    layout = Layout(out)
+    parts = _parts(records, results)
+    summary = pd.concat([p.summary for p in parts], ignore_index=True)
     results.to_csv(layout.results_csv, index=False)
     summary.to_csv(layout.summary_csv, index=False)
-    plot_dir = layout.plots
-    plot_dir.mkdir(exist_ok=True)
-
+    layout.plots.mkdir(exist_ok=True)
     doc = Document(f"Benchmark report: {out.name}")
+    _findings_section(doc, parts, tuning)
+    _about_section(doc, every, run)
+    for p in parts:
+        model_sections(doc, p.records, p.results, p.summary, tuning, by_hash, Store(out),
+                       layout.plots, p.backend, racing)  # fmt: skip
+    backends = [p.backend for p in parts if p.backend]
+    if backends:
+        backend_section(doc, summary, backends)
+    _profiles_section(doc, summary, bool(backends), layout.plots)
+    _failed_section(doc, results)
+    layout.readme.write_text(doc.markdown(out))
+    layout.html.write_text(doc.html(), encoding="utf-8")
+    return layout.readme
+
+
+def _findings_section(doc: Document, parts: list[Part], tuning) -> None:
     tables, summaries = [], {}
-    for backend, _, res, summ in parts:
-        tag = f" ({backend})" if backend else ""
-        for (model, dataset), sub in res.groupby(["model", "dataset"], sort=False):
+    for p in parts:
+        tag = f" ({p.backend})" if p.backend else ""
+        for (model, dataset), sub in p.results.groupby(["model", "dataset"], sort=False):
             title = f"{model} on {dataset}{tag}"
             tables.append(Table(title, sub))
-            summaries[title] = summ[summ["model"] == model]
+            summaries[title] = p.summary[p.summary["model"] == model]
     doc.heading("Findings")
     doc.paragraph(
         "Written from the tables below. A difference is claimed only where Welch's test at 5%, "
         "Holm-corrected over the comparisons of its kind in its table, supports it."
     )
     doc.bullets(findings(tables, summaries, tuning))
+
+
+def _about_section(doc: Document, records: list[TrialRecord], run: dict[str, Any]) -> None:
     doc.heading("About this run")
-    doc.bullets(_provenance(every, run))
+    doc.bullets(_provenance(records, run))
     for part in (run.get("notes") or "").strip().split("\n\n"):
         if part.strip():  # the profile's own account of what it chose and why
             doc.paragraph(" ".join(part.split()))
@@ -205,25 +229,28 @@ def write_report(out: str | Path, *, warn=print) -> Path:
         "chance-level predictor's). All numbers are in `results.csv` (one row per trial) and "
         "`summary.csv` (one row per configuration)."
     )
-    for backend, recs, res, summ in parts:
-        model_sections(doc, recs, res, summ, tuning, by_hash, store, plot_dir, backend,
-                        racing)  # fmt: skip
+
+
+def _profiles_section(doc: Document, summary: pd.DataFrame, multi: bool, plot_dir: Path) -> None:
+    """Performance profiles, where two or more optimizers have times to a target."""
     if multi:
-        backend_section(doc, summary, backends)
-    profile_summary = summary.assign(model=summary["model"] + " (" + summary["backend"] + ")") \
-        if multi else summary  # fmt: skip
-    times = problem_times(profile_summary)
-    if not times.empty and times.shape[1] > 1:
-        doc.heading("Performance profiles")
-        doc.paragraph(
-            "AlgoPerf-style: a problem is a model with a regularizer, and each optimizer's time "
-            "to its target is divided by the fastest optimizer's on that problem. A curve shows "
-            "the share of problems an optimizer solved within tau times the best time: its "
-            "value at tau = 1 is how often it was fastest, at the right how often it reached "
-            f"the target at all. Problems: {', '.join(f'{m} + {r}' for m, r in times.index)}."
-        )
-        doc.table(profile_table(times))
-        doc.images([plots.performance_profiles(times, plot_dir / "performance_profiles.png")])
+        summary = summary.assign(model=summary["model"] + " (" + summary["backend"] + ")")
+    times = problem_times(summary)
+    if times.empty or times.shape[1] < 2:
+        return
+    doc.heading("Performance profiles")
+    doc.paragraph(
+        "AlgoPerf-style: a problem is a model with a regularizer, and each optimizer's time "
+        "to its target is divided by the fastest optimizer's on that problem. A curve shows "
+        "the share of problems an optimizer solved within tau times the best time: its "
+        "value at tau = 1 is how often it was fastest, at the right how often it reached "
+        f"the target at all. Problems: {', '.join(f'{m} + {r}' for m, r in times.index)}."
+    )
+    doc.table(profile_table(times))
+    doc.images([plots.performance_profiles(times, plot_dir / "performance_profiles.png")])
+
+
+def _failed_section(doc: Document, results: pd.DataFrame) -> None:
     failed = results[results["status"] == "failed"]
     if not failed.empty:
         doc.heading("Failed trials")
@@ -231,7 +258,3 @@ def write_report(out: str | Path, *, warn=print) -> Path:
             f"`{r.config_hash}` {r.model} {r.optimizer} {r.regularizer} seed {r.seed}: {r.error}"
             for r in failed.itertuples()
         )
-    readme = layout.readme
-    readme.write_text(doc.markdown(out))
-    layout.html.write_text(doc.html(), encoding="utf-8")
-    return readme

@@ -3,6 +3,8 @@
     zoo compare reports/quick runs/quick     # reference first
     -> reproduced 90/92 cells within tolerance (accuracy ±1.5 pp, FID ±10%)
 
+Tolerances are each task's `Task.reproduce` (`zoo.specs.tasks`); `zoo audit` uses the same.
+
 A cell is one (model, data set, optimizer, regularizer) configuration, its headline metric
 averaged over seeds, as in the report tables. Two folders may come from two machines, two
 versions or two backends.
@@ -16,10 +18,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zoo.report.tables import KEYS, headline, results_frame, summary_frame
+from zoo.bench.campaign import load_records
+from zoo.report.frames import KEYS, results_frame, summary_frame
+from zoo.specs import tasks
+from zoo.specs.tasks import TASKS, Task, Tolerance
 
-ACCURACY_TOLERANCE = 0.015  # absolute: 1.5 percentage points
-FID_TOLERANCE = 0.10  # relative: 10%
+
+def tolerances(overrides: dict[str, float] | None = None) -> dict[str, Tolerance]:
+    """Each task's reproduction tolerance by headline metric (`Task.reproduce`), its size
+    replaced where `overrides` names the metric (`{"accuracy": 0.03}`: ±3 pp)."""
+    out = {}
+    for t in TASKS.values():
+        tol = t.reproduce
+        if overrides and overrides.get(t.metric) is not None:
+            tol = tol.resized(overrides[t.metric])
+        out.setdefault(t.metric, tol)
+    return out
+
+
+def _describe(t: Task, tol: Tolerance) -> str:
+    """`accuracy ±1.5 pp`, `FID ±10%`."""
+    name = t.label.removeprefix("test ")
+    if tol.relative:
+        return f"{name} ±{tol.relative * 100:g}%"
+    return f"{name} ±{tol.absolute * 100:g} pp" if t.percent else f"{name} ±{tol.absolute:g}"
 
 
 @dataclass
@@ -31,17 +53,17 @@ class Comparison:
     differ: list[str] = field(default_factory=list)
     only_reference: list[str] = field(default_factory=list)
     only_new: list[str] = field(default_factory=list)
-    accuracy_tol: float = ACCURACY_TOLERANCE
-    fid_tol: float = FID_TOLERANCE
+    tolerances: dict[str, Tolerance] = field(default_factory=tolerances)
 
     @property
     def ok(self) -> bool:
         return self.reproduced == self.cells and not self.only_reference
 
     def verdict(self) -> str:
+        shown = {t.metric: _describe(t, self.tolerances[t.metric]) for t in TASKS.values()}
         return (
             f"reproduced {self.reproduced}/{self.cells} cells within tolerance "
-            f"(accuracy ±{self.accuracy_tol * 100:g} pp, FID ±{self.fid_tol * 100:g}%)"
+            f"({', '.join(shown.values())})"
         )
 
     def lines(self) -> list[str]:
@@ -55,8 +77,6 @@ class Comparison:
 
 def summary_of(folder: str | Path) -> pd.DataFrame:
     """The per-configuration summary of a result folder (its last run's trials)."""
-    from zoo.bench.campaign import load_records
-
     records, _ = load_records(Path(folder))
     return summary_frame(results_frame(records))
 
@@ -67,23 +87,28 @@ def _name(row) -> str:
 
 def _value(row) -> tuple[float, str]:
     """(headline mean, status word) of a summary row; NaN when no seed finished."""
-    h = headline(row["task"])
+    h = tasks.task(row["task"])
     if row["ok"] == 0:
         return np.nan, "diverged" if row["diverged"] else "failed"
     return float(row[f"{h.column}_mean"]), "ok"
 
 
+def _change(t: Task, a: float, b: float) -> str:
+    """`+2.00 pp`, or where the tolerance is relative (FID) `+3.1%`."""
+    if t.reproduce.relative:
+        return f"{(b - a) / a * 100:+.1f}%"
+    return f"{(b - a) * 100:+.2f} pp" if t.percent else f"{b - a:+.{t.digits}g}"
+
+
 def compare(
-    reference: str | Path,
-    new: str | Path,
-    *,
-    accuracy_tol: float = ACCURACY_TOLERANCE,
-    fid_tol: float = FID_TOLERANCE,
+    reference: str | Path, new: str | Path, *, tolerance: dict[str, float] | None = None
 ) -> Comparison:
-    """Compare `new` with `reference` cell by cell (headline metric, mean over seeds)."""
+    """Compare `new` with `reference` cell by cell (headline metric, mean over seeds), each
+    within its task's reproduction tolerance (`tolerance`: sizes by metric name instead,
+    e.g. `{"accuracy": 0.03}`)."""
     a, b = summary_of(reference), summary_of(new)
     merged = a.merge(b, on=KEYS, how="outer", suffixes=("_a", "_b"), indicator=True)
-    result = Comparison(accuracy_tol=accuracy_tol, fid_tol=fid_tol)
+    result = Comparison(tolerances=tolerances(tolerance))
     for _, row in merged.iterrows():
         if row["_merge"] != "both":
             side = result.only_reference if row["_merge"] == "left_only" else result.only_new
@@ -93,16 +118,13 @@ def compare(
         ra = {k[:-2]: v for k, v in row.items() if k.endswith("_a")} | dict(row[KEYS])
         rb = {k[:-2]: v for k, v in row.items() if k.endswith("_b")} | dict(row[KEYS])
         (va, sa), (vb, sb) = _value(ra), _value(rb)
-        h = headline(ra["task"])
+        h = tasks.task(ra["task"])
         if sa != "ok" or sb != "ok":
             same = sa == sb
             shown = f"{sa} vs {sb}"
-        elif h.column == "fid":
-            same = abs(vb - va) <= fid_tol * abs(va)
-            shown = f"FID {va:.1f} vs {vb:.1f} ({(vb - va) / va * 100:+.1f}%)"
         else:
-            same = abs(vb - va) <= accuracy_tol
-            shown = f"{h.label} {va:.4f} vs {vb:.4f} ({(vb - va) * 100:+.2f} pp)"
+            same = result.tolerances[h.metric].allows(va, vb)
+            shown = f"{h.label} {h.fmt(va)} vs {h.fmt(vb)} ({_change(h, va, vb)})"
         if same:
             result.reproduced += 1
         else:

@@ -15,9 +15,10 @@ from typing import Any
 
 import pandas as pd
 
+from zoo.bench.decide.tune import candidate_score
 from zoo.metrics.stats import ALPHA, describe, holm, separation, welch
 from zoo.report.document import anchor
-from zoo.report.tables import headline
+from zoo.specs import tasks
 from zoo.specs.schedules import split_row_label
 
 
@@ -38,7 +39,7 @@ class Table:
 
     def cells(self) -> dict[tuple[str, str], list[float]]:
         """(row, regularizer) -> the headline metric of every finished seed."""
-        col = headline(self.task).column
+        col = tasks.task(self.task).column
         cells: dict[tuple[str, str], list[float]] = {}
         for (row, reg), sub in self.results.groupby(["optimizer", "regularizer"], sort=False):
             ok = sub[sub["status"] == "ok"][col]
@@ -51,17 +52,17 @@ def _name(cell: tuple[str, str]) -> str:
 
 
 def _fmt(task: str, value: float) -> str:
-    return f"{value:.{headline(task).digits}f}"
+    return tasks.task(task).fmt(value)
 
 
 def _diff(task: str, d: float) -> str:
-    return f"{d * 100:+.1f} pp" if headline(task).column != "fid" else f"{d:+.1f} FID"
+    return tasks.task(task).diff(d)
 
 
 def leading_group(table: Table) -> str | None:
     """The table's leader, and whether it is separated from every other cell."""
     cells = table.cells()
-    h = headline(table.task)
+    h = tasks.task(table.task)
     sep = separation({_name(k): v for k, v in cells.items()}, higher_is_better=h.higher_is_better)
     if sep.leader is None:
         return None
@@ -116,7 +117,7 @@ def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
     found = _contrasts(table, pairs)
     if not found:
         return None
-    higher = headline(table.task).higher_is_better
+    higher = tasks.task(table.task).higher_is_better
     helped, hurt = [], []
     for cell, base, d, p in found:
         if p < ALPHA:
@@ -162,28 +163,32 @@ def schedule_effects(table: Table) -> str | None:
 def grid_edge(cell: dict[str, Any]) -> str:
     """Where a tuned cell's chosen rate lies among the rates it tried: "highest" or "lowest"
     (the best rate may lie beyond the grid) or "" (inside it, or nothing to compare)."""
-    tried = sorted(x["lr"] for x in cell.get("candidates", []) if x.get("val_accuracy") is not None)
+    tried = sorted(x["lr"] for x in cell.get("candidates", [])
+                   if candidate_score(cell, x) is not None)  # fmt: skip
     if len(tried) < 2 or cell.get("chosen_lr") not in tried:
         return ""
     return {tried[-1]: "highest", tried[0]: "lowest"}.get(cell["chosen_lr"], "")
 
 
-def tuning_changes(tuning: dict[str, Any] | None, model: str) -> str | None:
-    """Whether tuning changed which optimizer leads (seed 0, validation accuracy)."""
+def tuning_changes(tuning: dict[str, Any] | None, model: str, task: str) -> str | None:
+    """Whether tuning changed which optimizer leads (seed 0, validation score)."""
     cells = [c for c in (tuning or {}).get("cells", []) if c["model"] == model and
              "chosen_lr" in c]  # fmt: skip
     if len(cells) < 2:
         return None
+    worst = -math.inf if tasks.task(task).higher_is_better else math.inf
 
     def val(c, lr):
-        hit = [x["val_accuracy"] for x in c["candidates"] if x["lr"] == lr]
-        return hit[0] if hit and hit[0] is not None else -math.inf
+        hit = [candidate_score(c, x) for x in c["candidates"] if x["lr"] == lr]
+        return hit[0] if hit and hit[0] is not None else worst
+
+    pick = max if tasks.task(task).higher_is_better else min
 
     def name(c):
         return f"`{c['optimizer']}` + `{c['regularizer']}`"
 
-    default = max(cells, key=lambda c: val(c, c["default_lr"]))
-    tuned = max(cells, key=lambda c: val(c, c["chosen_lr"]))
+    default = pick(cells, key=lambda c: val(c, c["default_lr"]))
+    tuned = pick(cells, key=lambda c: val(c, c["chosen_lr"]))
     moved = sum(c["chosen_lr"] != c["default_lr"] for c in cells)
     edges = sum(bool(grid_edge(c)) for c in cells)
     head = (
@@ -245,7 +250,7 @@ def findings(
             leading_group(table),
             regularizer_effects(table),
             schedule_effects(table),
-            tuning_changes(tuning, model),
+            tuning_changes(tuning, model, table.task),
             time_to_target(summary),
             diverged(table),
         ]

@@ -14,13 +14,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from zoo.report.tables import headline, optimizer_order, regularizer_order  # noqa: E402
-from zoo.specs.schedules import row_label  # noqa: E402
-
-
-def _row(record: dict) -> str:
-    """A record's table row: its optimizer, with its schedule where it has one."""
-    return row_label(record["labels"]["optimizer"], record["labels"].get("schedule"))
+from zoo.bench.output.record import TrialRecord  # noqa: E402
+from zoo.report.frames import optimizer_order, regularizer_order  # noqa: E402
+from zoo.report.profiles import performance_profile  # noqa: E402
+from zoo.specs import tasks  # noqa: E402
 
 
 def _colors(labels: list[str]) -> dict[str, Any]:
@@ -54,24 +51,22 @@ def _finish_panels(fig, axes, n: int, ylabel: str, title: str, path: Path) -> Pa
     return path
 
 
-def learning_curves(records: list[dict], model: str, path: Path) -> Path:
-    """Validation accuracy per epoch, mean over seeds; one panel per regularizer.
+def learning_curves(records: list[TrialRecord], model: str, path: Path) -> Path:
+    """The task's validation metric per epoch, mean over seeds; one panel per regularizer.
 
-    Runs without a validation split (`val_size = 0`) show training accuracy instead.
+    Runs without a validation split (`val_size = 0`) show the training metric instead.
     """
-    recs = [r for r in records if r["config"]["model"] == model and r.get("history")]
-    metric = "val_accuracy" if any(r["history"].get("val_accuracy") for r in recs) else "accuracy"
-    regs = regularizer_order(r["labels"]["regularizer"] for r in recs)
-    opts = optimizer_order(_row(r) for r in recs)
+    recs = [r for r in records if r.model == model and r.history]
+    t = recs[0].task_info
+    validated = any(r.curve(t.validation) for r in recs)
+    metric = t.validation if validated else t.metric
+    regs = regularizer_order(r.labels.regularizer for r in recs)
+    opts = optimizer_order(r.row for r in recs)
     colors = _colors(opts)
     fig, axes = _panels(len(regs), sharey=True)
     for ax, reg in zip(axes.flat, regs, strict=False):
         for opt in opts:
-            curves = [
-                r["history"].get(metric, [])
-                for r in recs
-                if r["labels"]["regularizer"] == reg and _row(r) == opt
-            ]
+            curves = [r.curve(metric) for r in recs if r.labels.regularizer == reg and r.row == opt]
             curves = [c for c in curves if c]
             if not curves:
                 continue
@@ -88,14 +83,14 @@ def learning_curves(records: list[dict], model: str, path: Path) -> Path:
         ax.set_title(reg, fontsize=10)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-    ylabel = "validation accuracy" if metric == "val_accuracy" else "training accuracy"
+    ylabel = f"{'validation' if validated else 'training'} {t.metric}"
     title = f"{model}: learning curves (mean over seeds)"
     return _finish_panels(fig, axes, len(regs), ylabel, title, path)
 
 
 def final_metric(results: pd.DataFrame, model: str, path: Path) -> Path:
     """Headline metric per optimizer: a dot per seed, a bar at the mean; colour = regularizer."""
-    h = headline(results.loc[results["model"] == model, "task"].iloc[0])
+    h = tasks.task(results.loc[results["model"] == model, "task"].iloc[0])
     df = results[(results["model"] == model) & (results["status"] == "ok")]
     opts = optimizer_order(results.loc[results["model"] == model, "optimizer"])
     regs = regularizer_order(df["regularizer"])
@@ -121,9 +116,9 @@ def final_metric(results: pd.DataFrame, model: str, path: Path) -> Path:
             ax.scatter([x] * len(vals), vals, color=colors[reg], s=12, zorder=3)
     ax.set_xticks(range(len(opts)), opts, rotation=30, ha="right")
     ax.set_ylabel(h.label + ("" if h.higher_is_better else " (lower is better)"))
-    if not df.empty and h.column == "test_accuracy":
-        lo = df["test_accuracy"].min()
-        ax.set_ylim(max(0.0, lo - 0.05), min(1.0, df["test_accuracy"].max() + 0.02))
+    if not df.empty and h.percent:
+        lo = df[h.column].min()
+        ax.set_ylim(max(0.0, lo - 0.05), min(1.0, df[h.column].max() + 0.02))
     if ax.get_legend_handles_labels()[0]:  # nothing to show when every trial diverged
         ax.legend(fontsize=8, title="regularizer", loc="center left", bbox_to_anchor=(1.0, 0.5))
     ax.set_title(f"{model}: {h.label} per optimizer (dots: seeds; bars: mean)")
@@ -137,8 +132,8 @@ def final_metric(results: pd.DataFrame, model: str, path: Path) -> Path:
 def heatmap(summary: pd.DataFrame, model: str, path: Path) -> Path:
     """Mean headline metric, optimizer x regularizer; diverged or failed cells say so."""
     sub = summary[summary["model"] == model]
-    h = headline(sub["task"].iloc[0])
-    fmt = ".3f" if h.column == "test_accuracy" else f".{h.digits}f"
+    h = tasks.task(sub["task"].iloc[0])
+    fmt = ".3f" if h.percent else f".{h.digits}f"
     opts = optimizer_order(sub["optimizer"])
     regs = regularizer_order(sub["regularizer"])
     grid = np.full((len(opts), len(regs)), np.nan)
@@ -188,21 +183,19 @@ def heatmap(summary: pd.DataFrame, model: str, path: Path) -> Path:
     return path
 
 
-def gan_losses(records: list[dict], model: str, path: Path) -> Path:
+def gan_losses(records: list[TrialRecord], model: str, path: Path) -> Path:
     """Generator (solid) and discriminator (dashed) loss per epoch, mean over seeds; one
     panel per regularizer, one colour per optimizer."""
-    recs = [r for r in records if r["config"]["model"] == model and r.get("history")]
-    regs = regularizer_order(r["labels"]["regularizer"] for r in recs)
-    opts = optimizer_order(_row(r) for r in recs)
+    recs = [r for r in records if r.model == model and r.history]
+    regs = regularizer_order(r.labels.regularizer for r in recs)
+    opts = optimizer_order(r.row for r in recs)
     colors = _colors(opts)
     fig, axes = _panels(len(regs))
     for ax, reg in zip(axes.flat, regs, strict=False):
         for opt in opts:
-            mine = [
-                r["history"] for r in recs if r["labels"]["regularizer"] == reg and _row(r) == opt
-            ]
+            mine = [r for r in recs if r.labels.regularizer == reg and r.row == opt]
             for key, style in (("g_loss", "-"), ("d_loss", "--")):
-                curves = [h[key] for h in mine if h.get(key)]
+                curves = [r.curve(key) for r in mine if r.curve(key)]
                 if not curves:
                     continue
                 n = max(map(len, curves))
@@ -232,8 +225,6 @@ def best_and_worst_samples(panels: list[tuple[str, Path]], model: str, path: Pat
 
 def performance_profiles(times: pd.DataFrame, path: Path) -> Path:
     """AlgoPerf-style performance profiles: share of problems solved within tau x the best time."""
-    from zoo.report.profiles import performance_profile
-
     finite = times.to_numpy()[np.isfinite(times.to_numpy())]
     best = times.min(axis=1)
     worst = (times.div(best, axis=0)).to_numpy()

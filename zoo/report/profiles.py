@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from zoo.report.tables import optimizer_order
+from zoo.report.frames import optimizer_order
 
 
 def problem_times(summary: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from zoo.bench.decide.tune import candidate_score
 from zoo.report import plots
 from zoo.report.document import Document
 from zoo.report.findings import Table, grid_edge, leading_group
@@ -18,27 +19,28 @@ from zoo.report.profiles import performance_profile
 from zoo.report.tables import (
     best_row,
     fmt_cell,
-    headline,
     metric_table,
     time_to_target_table,
     value_table,
 )
-from zoo.specs.schedules import row_label
+from zoo.specs import tasks
+from zoo.specs.tasks import Task
 
 
-def _extra_tables(doc: Document, summary, model: str, gan: bool) -> None:
-    """Each regularizer's effect against `none`, and (classifiers) the generalization gap."""
-    effect = value_table(summary, model, "effect_vs_none", 1 if gan else 4, signed=True)
+def _extra_tables(doc: Document, summary, model: str, t: Task) -> None:
+    """Each regularizer's effect against `none`, and (with a validation metric) the
+    generalization gap."""
+    effect = value_table(summary, model, "effect_vs_none", t.digits, signed=True)
     if effect is not None:
-        unit = "FID (negative: better)" if gan else "test accuracy (positive: better)"
+        unit = f"{t.label} ({'positive' if t.higher_is_better else 'negative'}: better)"
         doc.paragraph(
             f"Effect of each regularizer against `none` with the same optimizer, in {unit}:"
         )
         doc.table(effect)
-    gap = None if gan else value_table(summary, model, "generalization_gap_mean", 4)
+    gap = value_table(summary, model, "generalization_gap_mean", 4) if t.validation else None
     if gap is not None:
-        doc.paragraph("Generalization gap, final training minus validation accuracy (larger: "
-                      "more overfitting):")  # fmt: skip
+        doc.paragraph(f"Generalization gap, final training minus validation {t.metric} "
+                      "(larger: more overfitting):")  # fmt: skip
         doc.table(gap)
 
 
@@ -100,37 +102,35 @@ def _best_and_worst(summary, results, model: str, results_dir: Path) -> list[tup
     return panels
 
 
-def _tuned_section(doc: Document, tuning, model: str, summary, by_hash) -> None:
-    """Each tuned cell: the rates tried (validation accuracy, one seed), the default rate's
-    one-seed test accuracy, and the tuned cell as the model's table shows it."""
+def _tuned_row(c: dict, model: str, summary, by_hash, t: Task) -> dict[str, str]:
+    """A tuned cell's row: default and chosen rate, their results, the rates tried."""
+    first = by_hash.get(c["chosen_hashes"][0]) if c["chosen_hashes"] else None
+    tuned = summary[(summary["model"] == model) & (summary["optimizer"] == (first and first.row))
+                    & (summary["regularizer"] == c["regularizer"])]  # fmt: skip
+    default = [by_hash.get(x["config_hash"]) for x in c["candidates"]
+               if x["lr"] == c["default_lr"]]  # fmt: skip
+    value = default[0].headline if default and default[0] else math.nan
+    edge = grid_edge(c)
+    scores = [(x["lr"], candidate_score(c, x)) for x in c["candidates"]]
+    tried = ", ".join(f"{lr:g}: {v:.3f}" if v is not None else f"{lr:g}: —" for lr, v in scores)
+    return {
+        "optimizer": c["optimizer"],
+        "regularizer": c["regularizer"],
+        "default lr": f"{c['default_lr']:g}",
+        f"default lr: {t.label} (seed 0)": t.fmt(value) if value == value else "—",
+        "tuned lr": f"{c['chosen_lr']:g}" + (f" ({edge} tried)" if edge else ""),
+        f"tuned: {t.label}": fmt_cell(tuned.iloc[0]) if len(tuned) else "not run",
+        f"validation {t.metric} per lr tried (seed 0)": tried,
+    }
+
+
+def _tuned_section(doc: Document, tuning, model: str, summary, by_hash, t: Task) -> None:
+    """Each tuned cell: the rates tried (validation score, one seed), the default rate's
+    one-seed test result, and the tuned cell as the model's table shows it."""
     cells = [c for c in tuning["cells"] if c["model"] == model and "chosen_lr" in c]
     if not cells:
         return
-    rows = []
-    for c in cells:
-        first = by_hash.get(c["chosen_hashes"][0]) if c["chosen_hashes"] else None
-        chosen = row_label(first["labels"]["optimizer"], first["labels"].get("schedule")) \
-            if first else None  # fmt: skip
-        tuned = summary[(summary["model"] == model) & (summary["optimizer"] == chosen)
-                        & (summary["regularizer"] == c["regularizer"])]  # fmt: skip
-        default = [by_hash.get(x["config_hash"]) for x in c["candidates"]
-                   if x["lr"] == c["default_lr"]]  # fmt: skip
-        acc = ((default[0] or {}).get("test") or {}).get("accuracy") if default else None
-        edge = grid_edge(c)
-        tried = ", ".join(
-            f"{x['lr']:g}: {x['val_accuracy']:.3f}" if x["val_accuracy"] is not None
-            else f"{x['lr']:g}: —"
-            for x in c["candidates"]
-        )  # fmt: skip
-        rows.append({
-            "optimizer": c["optimizer"],
-            "regularizer": c["regularizer"],
-            "default lr": f"{c['default_lr']:g}",
-            "default lr: test accuracy (seed 0)": f"{acc:.4f}" if acc is not None else "—",
-            "tuned lr": f"{c['chosen_lr']:g}" + (f" ({edge} tried)" if edge else ""),
-            "tuned: test accuracy": fmt_cell(tuned.iloc[0]) if len(tuned) else "not run",
-            "validation accuracy per lr tried (seed 0)": tried,
-        })  # fmt: skip
+    rows = [_tuned_row(c, model, summary, by_hash, t) for c in cells]
     table = pd.DataFrame(rows).set_index("optimizer")
     doc.paragraph(
         f"Tuned learning rates, budget **{tuning['budget']}**: {tuning['rule']}. The test split "
@@ -178,66 +178,79 @@ def model_sections(doc, records, results, summary, tuning, by_hash, store, plot_
                     racing=None):  # fmt: skip
     """One section per model: table, leading group, time-to-target, tuning, plots."""
     tag = f" ({backend})" if backend else ""
-    stem = f"_{backend}" if backend else ""
     for (model, dataset), sub in results.groupby(["model", "dataset"], sort=False):
-        first = sub.iloc[0]
-        gan = first["task"] == "generation"
-        metric = "fid" if gan else "accuracy"
-        doc.heading(f"{model} on {dataset}{tag}")
-        doc.paragraph(
-            f"{int(first['train_size'])} training examples, {int(first['test_size'])} test "
-            f"examples, {_plural(int(first['epochs']), 'epoch')}, "
-            f"batch size {int(first['batch_size'])}, "
-            f"{int(first['params']):,} parameters; seeds: "
-            f"{', '.join(map(str, sorted(sub['seed'].unique())))}."
-        )
-        if gan:
-            doc.paragraph(_gan_legend(sub, summary, model))
-        doc.table(metric_table(summary, model))
+        t = tasks.task(sub.iloc[0]["task"])
         title = f"{model} on {dataset}{tag}"
+        _model_header(doc, title, sub, summary, model, t)
         if line := leading_group(Table(title, sub)):
             doc.paragraph(line[0].upper() + line[1:])
         if racing_note := _racing_note(racing, model, dataset, backend):
             doc.paragraph(racing_note)
-        _extra_tables(doc, summary, model, gan)
-        ttt = time_to_target_table(summary, model)
-        if ttt is not None:
-            target = summary[summary["model"] == model]["target"].dropna().iloc[0]
-            doc.paragraph(
-                f"Time to target: training seconds (and epochs) until validation accuracy first "
-                f"reached **{target:g}**, mean over seeds; a configuration reaches it only if "
-                "every seed does. Fastest first:"
-            )
-            doc.table(ttt)
+        _extra_tables(doc, summary, model, t)
+        _time_to_target(doc, summary, model, t)
         if tuning:
-            _tuned_section(doc, tuning, model, summary, by_hash)
-        name = f"{model}{stem}"
-        figs = [
-            plots.final_metric(results, model, plot_dir / f"{name}_final_{metric}.png"),
-            plots.heatmap(summary, model, plot_dir / f"{name}_heatmap.png"),
-        ]
-        if gan:
-            figs.append(plots.gan_losses(records, model, plot_dir / f"{name}_losses.png"))
-            # A grid a record names but that is not beside it (records copied without their
-            # PNGs) counts as no grid.
-            pngs = results[results["model"] == model]["samples_png"].dropna()
-            kept = {png for png in pngs if (store.results / png).is_file()}
-            if missing := len(pngs) - len(kept):
-                doc.paragraph(
-                    f"The sample grids of {missing} of these {len(pngs)} trials are not in "
-                    "`results/` (their records were kept without them), so the samples "
-                    "figure, where there is one, shows the lowest seed whose grid is there."
-                )
-            kept_only = results.assign(samples_png=results["samples_png"].where(
-                results["samples_png"].isin(kept)))  # fmt: skip
-            samples = _best_and_worst(summary, kept_only, model, store.results)
-            if samples:
-                path = plot_dir / f"{name}_samples.png"
-                figs.append(plots.best_and_worst_samples(samples, model, path))
-        else:
-            path = plot_dir / f"{name}_learning_curves.png"
-            figs.append(plots.learning_curves(records, model, path))
-        doc.images(figs)
+            _tuned_section(doc, tuning, model, summary, by_hash, t)
+        name = f"{model}_{backend}" if backend else model
+        doc.images(_figures(doc, records, results, summary, store, plot_dir, model, name, t))
+
+
+def _model_header(doc: Document, title: str, sub, summary, model: str, t: Task) -> None:
+    """The model's heading, its data, budget and size, and its table."""
+    first = sub.iloc[0]
+    doc.heading(title)
+    doc.paragraph(
+        f"{int(first['train_size'])} training examples, {int(first['test_size'])} test "
+        f"examples, {_plural(int(first['epochs']), 'epoch')}, "
+        f"batch size {int(first['batch_size'])}, "
+        f"{int(first['params']):,} parameters; seeds: "
+        f"{', '.join(map(str, sorted(sub['seed'].unique())))}."
+    )
+    if t.generative:
+        doc.paragraph(_gan_legend(sub, summary, model))
+    doc.table(metric_table(summary, model))
+
+
+def _time_to_target(doc: Document, summary, model: str, t: Task) -> None:
+    ttt = time_to_target_table(summary, model)
+    if ttt is None:
+        return
+    target = summary[summary["model"] == model]["target"].dropna().iloc[0]
+    doc.paragraph(
+        f"Time to target: training seconds (and epochs) until validation {t.metric} first "
+        f"reached **{target:g}**, mean over seeds; a configuration reaches it only if "
+        "every seed does. Fastest first:"
+    )
+    doc.table(ttt)
+
+
+def _figures(doc, records, results, summary, store, plot_dir, model, name, t: Task) -> list:
+    """The model's figures: its headline per optimizer, the heatmap, and learning curves
+    (a GAN: its losses and the best and worst cells' sample grids)."""
+    figs = [
+        plots.final_metric(results, model, plot_dir / f"{name}_final_{t.metric}.png"),
+        plots.heatmap(summary, model, plot_dir / f"{name}_heatmap.png"),
+    ]
+    if not t.generative:
+        figs.append(plots.learning_curves(records, model, plot_dir / f"{name}_learning_curves.png"))
+        return figs
+    figs.append(plots.gan_losses(records, model, plot_dir / f"{name}_losses.png"))
+    # A grid a record names but that is not beside it (records copied without their PNGs)
+    # counts as no grid.
+    pngs = results[results["model"] == model]["samples_png"].dropna()
+    kept = {png for png in pngs if (store.results / png).is_file()}
+    if missing := len(pngs) - len(kept):
+        doc.paragraph(
+            f"The sample grids of {missing} of these {len(pngs)} trials are not in "
+            "`results/` (their records were kept without them), so the samples "
+            "figure, where there is one, shows the lowest seed whose grid is there."
+        )
+    kept_only = results.assign(samples_png=results["samples_png"].where(
+        results["samples_png"].isin(kept)))  # fmt: skip
+    samples = _best_and_worst(summary, kept_only, model, store.results)
+    if samples:
+        path = plot_dir / f"{name}_samples.png"
+        figs.append(plots.best_and_worst_samples(samples, model, path))
+    return figs
 
 
 def backend_section(doc: Document, summary, backends: list[str]) -> None:
@@ -248,7 +261,7 @@ def backend_section(doc: Document, summary, backends: list[str]) -> None:
         row = {"configuration": f"{model} {opt} + {reg}"}
         for b in backends:
             hit = cell[cell["backend"] == b]
-            col = f"{headline(hit['task'].iloc[0]).column}_mean" if len(hit) else None
+            col = f"{tasks.task(hit['task'].iloc[0]).column}_mean" if len(hit) else None
             row[f"{b}: metric"] = f"{hit[col].iloc[0]:.4f}" if col and hit["ok"].iloc[0] else "—"
             speed = hit["throughput_samples_per_s_mean"].iloc[0] if len(hit) else float("nan")
             row[f"{b}: samples/s"] = f"{speed:.0f}" if speed == speed else "—"

@@ -14,6 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import keras
+import numpy as np
+
 from zoo.errors import UsageError, unknown_name
 from zoo.specs.parse import fmt_value, parse_value, split_spec
 
@@ -64,8 +67,6 @@ UNIT_INTERVAL = {"momentum", "beta_1", "beta_2", "rho", "weight_decay", "adam_be
 
 
 def _keras_class(class_name: str) -> type:
-    import keras
-
     return getattr(keras.optimizers, class_name)
 
 
@@ -170,9 +171,6 @@ def parse_optimizer(spec: str | OptimizerSpec) -> OptimizerSpec:
 def muon_split(model) -> str:
     """What Keras's Muon does with `model`'s weights: which it orthogonalizes (2-D kernels,
     embeddings aside) and what share of the parameters that is; AdamW takes the rest."""
-    import keras
-    import numpy as np
-
     rule = keras.optimizers.Muon()
     weights = model.trainable_variables
     muon = [v for v in weights if not rule._should_use_adamw(v)]

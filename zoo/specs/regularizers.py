@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import keras
+
 from zoo.errors import UsageError, unknown_name
 from zoo.specs.parse import fmt_value, parse_value, split_spec
 
@@ -131,8 +133,6 @@ class Regularization:
         """A `keras.regularizers.L1L2` for the weight penalty, or None without one."""
         if not (self.l1 or self.l2):
             return None
-        import keras
-
         return keras.regularizers.L1L2(l1=self.l1, l2=self.l2)
 
     def to_config(self) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from keras.optimizers import schedules
+
 from zoo.errors import UsageError, unknown_key, unknown_name
 from zoo.specs.parse import fmt_value, parse_value, split_spec
 
@@ -67,8 +69,6 @@ class ScheduleSpec:
         `keras.optimizers.schedules.LearningRateSchedule` over `total_steps` steps."""
         if self.constant:
             return learning_rate
-        from keras.optimizers import schedules
-
         steps = max(int(total_steps), 1)
         p = self.params
         if self.name == "cosine":

@@ -1,47 +1,161 @@
-"""What each task means to the harness and the reports: its headline metric and direction.
+"""The task table: everything that differs by task, in one place.
 
-A model declares its task when it is registered (`zoo.models.registry`); the harness trains
-it accordingly (`zoo.bench.run.training`), racing and the reports rank its cells by the headline
-metric read from the trial record's `test` scores.
+A model declares its task when it is registered (`zoo.models.registry`). From its `Task` the
+harness knows how to compile and train it (its loss, its targets, what a chance-level
+predictor's loss is, whether it trains a generator/discriminator pair), what tuning, racing
+and time-to-target read (its validation metric and direction), how the reports show it (its
+headline metric, column, digits, units) and how closely a re-run must agree (its
+tolerances). No other module compares a task's or a metric's name.
+
+Adding a task is one `register_task(Task(...))`:
+
+    register_task(Task("regression", metric="mse", label="test MSE", higher_is_better=False,
+                       digits=4, loss=lambda reg: ("mse", ["mse"]), chance=lambda k: {},
+                       reproduce=Tolerance(relative=0.1), remeasure=Tolerance(relative=0.01)))
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import keras
+import numpy as np
+
+from zoo.errors import unknown_name
+from zoo.specs.regularizers import AUGMENTATIONS, Regularization
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a repeated measurement may lie from its reference: `absolute` (metric units)
+    plus `relative` (a fraction of the reference)."""
+
+    absolute: float = 0.0
+    relative: float = 0.0
+
+    def resized(self, size: float) -> Tolerance:
+        """A tolerance of the same kind (absolute or relative) of `size`."""
+        return Tolerance(relative=size) if self.relative else Tolerance(absolute=size)
+
+    def allows(self, reference: float, value: float) -> bool:
+        if not (math.isfinite(reference) and math.isfinite(value)):
+            return False
+        return abs(value - reference) <= self.absolute + self.relative * abs(reference)
+
+
+def _sparse(reg: Regularization) -> tuple[Any, list]:
+    """Softmax classifiers: sparse cross-entropy; with label smoothing, mixup or cutmix,
+    Keras's `CategoricalCrossentropy(label_smoothing=s)` on one-hot (soft) targets, its
+    accuracy named `accuracy` so histories read alike."""
+    if reg.soft_labels:
+        loss = keras.losses.CategoricalCrossentropy(label_smoothing=reg.label_smoothing)
+        return loss, [keras.metrics.CategoricalAccuracy(name="accuracy")]
+    return "sparse_categorical_crossentropy", ["accuracy"]
+
+
+def _binary(reg: Regularization) -> tuple[Any, list]:
+    """Sigmoid classifiers: binary cross-entropy (`BinaryCrossentropy(label_smoothing=s)`)."""
+    if reg.label_smoothing:
+        return keras.losses.BinaryCrossentropy(label_smoothing=reg.label_smoothing), ["accuracy"]
+    return "binary_crossentropy", ["accuracy"]
+
+
+def _no_loss(reg: Regularization) -> tuple[Any, list]:
+    """A GAN compiles its two optimizers and computes its losses in its own `train_step`."""
+    return None, []
 
 
 @dataclass(frozen=True)
 class Task:
-    """A task: how its trials are ranked."""
+    """A task: how its models train, what decides among them and how the reports show it."""
 
     name: str
-    metric: str  # the key of the headline metric in a record's `test` scores
-    column: str  # its column in the report's tables (`zoo.report.tables.results_frame`)
-    label: str  # how the reports name it
+    metric: str  # the headline metric: its key in a record's `test` scores (and Keras name)
+    label: str  # how the reports name the headline metric
     higher_is_better: bool
     digits: int  # decimals shown
-    tunable: bool  # learning rates can be chosen on a validation split
+    loss: Callable[[Regularization], tuple[Any, list]]  # `compile`'s loss and metrics
+    chance: Callable[[int], dict[str, float]]  # a chance-level predictor's training losses
+    reproduce: Tolerance  # a re-run trial agrees within this (`zoo compare`, `zoo audit`)
+    remeasure: Tolerance  # the same weights, evaluated again (`zoo.tools.weights verify`)
+    column: str = ""  # the headline's column in results.csv; default `test_<metric>`
+    percent: bool = False  # a share in [0, 1]: differences in percentage points
+    generative: bool = False  # a generator/discriminator pair fit on inputs alone (a GAN)
+    soft_labels: bool = False  # soft-target regularizers train on one-hot targets
+    # Regularizers the harness applies around any builder of the task, in its loss or its
+    # training batches (the augmentations on image data only: `zoo.models.registry`).
+    harness_regularizers: tuple[str, ...] = ()
+    classes: int | None = None  # a data set must have this many classes (binary: 2)
+    own_dataset_only: str = ""  # why its models train on their registered data set only
+    losses: tuple[str, ...] = ("loss",)  # the training losses `fit` logs
+
+    def __post_init__(self) -> None:
+        if not self.column:
+            object.__setattr__(self, "column", f"test_{self.metric}")
+
+    @property
+    def validation(self) -> str | None:
+        """The per-epoch validation metric tuning, racing's plan and time-to-target read
+        (None for a GAN: no validation metric, its FID is measured on the test images)."""
+        return None if self.generative else f"val_{self.metric}"
+
+    @property
+    def tunable(self) -> bool:
+        """Learning rates can be chosen on a validation split."""
+        return self.validation is not None
+
+    def better(self, a: float, b: float) -> bool:
+        """Whether headline value `a` beats `b`."""
+        return a > b if self.higher_is_better else a < b
+
+    def fmt(self, value: float) -> str:
+        return f"{value:.{self.digits}f}"
+
+    def diff(self, d: float) -> str:
+        """A difference of headline values as the reports write it: `+1.2 pp`, `-3.4 FID`."""
+        if self.percent:
+            return f"{d * 100:+.1f} pp"
+        return f"{d:+.{max(self.digits, 1)}f} {self.label}"
+
+    def targets(self, y: np.ndarray, reg: Regularization, num_classes: int) -> np.ndarray:
+        """Labels as the loss wants them: one-hot for soft targets, else as they are."""
+        if self.soft_labels and reg.soft_labels:
+            return keras.utils.to_categorical(y, num_classes).astype("float32")
+        return y
 
 
-TASKS: dict[str, Task] = {
-    "classification": Task("classification", "accuracy", "test_accuracy", "test accuracy",
-                           True, 4, True),
-    "binary_classification": Task("binary_classification", "accuracy", "test_accuracy",
-                                  "test accuracy", True, 4, True),
-    "generation": Task("generation", "fid", "fid", "FID", False, 1, False),
-}  # fmt: skip
+TASKS: dict[str, Task] = {}
+
+
+def register_task(t: Task) -> Task:
+    """Add `t` to the table (replacing a task of the same name); return it."""
+    TASKS[t.name] = t
+    return t
+
+
+ACCURACY = {"metric": "accuracy", "label": "test accuracy", "higher_is_better": True,
+            "digits": 4, "percent": True, "reproduce": Tolerance(absolute=0.015),
+            "remeasure": Tolerance(absolute=0.005)}  # fmt: skip
+register_task(Task("classification", loss=_sparse, soft_labels=True,
+                   harness_regularizers=("label_smoothing", *AUGMENTATIONS),
+                   chance=lambda k: {"loss": math.log(max(k, 2))}, **ACCURACY))  # fmt: skip
+register_task(Task("binary_classification", loss=_binary, classes=2,
+                   harness_regularizers=("label_smoothing",),
+                   chance=lambda k: {"loss": math.log(2)}, **ACCURACY))  # fmt: skip
+register_task(Task(
+    "generation", metric="fid", label="FID", column="fid", higher_is_better=False, digits=1,
+    loss=_no_loss, generative=True, losses=("d_loss", "g_loss"),
+    chance=lambda k: {"d_loss": 2 * math.log(2), "g_loss": math.log(2)},
+    reproduce=Tolerance(relative=0.10), remeasure=Tolerance(relative=0.10),
+    own_dataset_only="its FID comes from a classifier of that data set",
+))  # fmt: skip
 
 
 def task(name: str) -> Task:
-    """The `Task` called `name` (classification when unknown, as records before tasks were)."""
-    return TASKS.get(name, TASKS["classification"])
-
-
-def headline_value(record: dict[str, Any], task_name: str) -> float:
-    """A record's headline metric; NaN unless the trial finished (`ok`) with a finite one."""
-    if record.get("status") != "ok":
-        return math.nan
-    value = (record.get("test") or {}).get(task(task_name).metric)
-    return float(value) if value is not None and math.isfinite(value) else math.nan
+    """The `Task` called `name`; `UsageError` naming the valid ones if there is none."""
+    if name not in TASKS:
+        raise unknown_name("task", name, sorted(TASKS))
+    return TASKS[name]

@@ -5,22 +5,20 @@ measured with (`zoo.metrics.classifier`), trained by its frozen recipe and shipp
 from __future__ import annotations
 
 import json
+import platform
+import time
 from typing import Any
 
 import keras
 
+from zoo.bench.run.provenance import environment
+from zoo.data import load_dataset
 from zoo.data.files import sha256_file
 from zoo.metrics import classifier
 
 
 def train(data_dir: str | None = None) -> dict[str, Any]:
     """Train the classifier by its recipe on Fashion-MNIST, write weights and card; return it."""
-    import platform
-    import time
-
-    from zoo.bench.run.provenance import environment
-    from zoo.data import load_dataset
-
     recipe = classifier.RECIPE
     ds = load_dataset(recipe["dataset"], val_size=recipe["val_size"], seed=recipe["seed"],
                       data_dir=data_dir)  # fmt: skip

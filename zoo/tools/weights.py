@@ -11,23 +11,32 @@ the harness (`zoo.bench`), exports the trained weights and a card per tag into
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import json
-import math
 import platform
 import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from zoo.bench import Store, expand, load_suite, run_trials
+from zoo.bench.output.record import TrialRecord
+from zoo.bench.run.provenance import versions
+from zoo.data import load_dataset
 from zoo.data.files import sha256_file
+from zoo.data.text import imdb_folder, read_reviews
 from zoo.errors import ZooError
+from zoo.metrics.gan import evaluate_generator
+from zoo.models.card import CardFile, CardTrial, ModelCard
 from zoo.models.pretrained import (
     WEIGHTS_DIR,
     architecture,
     build_pretrained,
     card,
     cards,
-    headline,
     list_pretrained,
 )
 from zoo.models.registry import model_info
@@ -56,9 +65,6 @@ RECIPES: dict[str, dict[str, Any]] = {
 
 
 def _trial(tag: str):
-    from zoo.bench import expand, load_suite
-    from zoo.bench.run.provenance import versions
-
     trials = expand(load_suite("zoo"), PROFILE, RECIPES[tag], versions=versions())
     assert len(trials) == 1, f"the recipe of {tag} must be one trial, not {len(trials)}"
     return trials[0]
@@ -79,19 +85,16 @@ def command(tag: str, out: str = "runs/weights") -> str:
     return "zoo bench " + " ".join(args) + f" --save-weights --out {out}"
 
 
-def export(tag: str, results: Path, weights_dir: Path | None = None, trial=None) -> dict[str, Any]:
+def export(tag: str, results: Path, weights_dir: Path | None = None, trial=None) -> ModelCard:
     """Write `tag`'s shipped files and card from its trial's record in `results`.
 
     `trial`: the trial whose record to take; default: the one of `tag`'s recipe.
     """
-    from zoo.bench.output.store import Store
-    from zoo.data import load_dataset
-
     folder = Path(weights_dir or WEIGHTS_DIR)
     trial = trial or _trial(tag)
     store = Store(results)
     record = store.read(trial.config_hash)
-    if not record or record.get("status") != "ok" or "weights.h5" not in record.get("files", {}):
+    if record is None or record.status != "ok" or "weights.h5" not in record.files:
         raise ZooError(
             f"no finished trial with saved weights for {tag} in {results} (config hash "
             f"{trial.config_hash}). Train it first with `zoo bench ... --save-weights`"
@@ -106,48 +109,62 @@ def export(tag: str, results: Path, weights_dir: Path | None = None, trial=None)
     }
     if "input_shape" in builder_kwargs:
         builder_kwargs["input_shape"] = list(builder_kwargs["input_shape"])
-    c: dict[str, Any] = {"tag": tag, "model": trial.model, "builder_kwargs": builder_kwargs}
-    model = architecture(c)
+    model = architecture(trial.model, builder_kwargs)
     # The trial's file also holds the optimizer's state; ship the model's weights alone.
-    model.load_weights(store.results / record["files"]["weights.h5"])
+    model.load_weights(store.results / record.files["weights.h5"])
     folder.mkdir(parents=True, exist_ok=True)
     files = {"weights": folder / f"{tag}.weights.h5"}
     model.save_weights(str(files["weights"]))
-    if "vocabulary.txt" in record["files"]:
+    if "vocabulary.txt" in record.files:
         files["vocabulary"] = folder / f"{tag}.vocabulary.txt"
-        shutil.copyfile(store.results / record["files"]["vocabulary.txt"], files["vocabulary"])
-    env = record["env"]
-    c.update(
+        shutil.copyfile(store.results / record.files["vocabulary.txt"], files["vocabulary"])
+    env = record.env
+    c = ModelCard(
+        tag=tag,
+        model=trial.model,
+        builder_kwargs=builder_kwargs,
         default=True,
-        task=record["task"],
+        task=record.task,
         dataset=trial.dataset,
         description=model_info(trial.model).description,
         split=_split(record),
-        test=record["test"],
-        **({"coverage": record["coverage"]} if record.get("coverage") else {}),
-        **({"fid": record["fid"]} if record.get("fid") else {}),
+        test=dict(record.test or {}),
+        coverage=_plain(record.coverage),
+        fid=_plain(record.fid),
         params=int(model.count_params()),
-        trial={"config_hash": trial.config_hash, "config": record["config"],
-               "labels": record["labels"]},
+        trial=CardTrial(
+            config_hash=trial.config_hash,
+            config=record.config,
+            labels=dataclasses.asdict(record.labels),
+        ),
         command=command(tag) if tag in RECIPES else None,
         reproduce="make weights" if tag in RECIPES else None,
         # Every epoch's time: a trial resumed after an interruption spans several processes.
-        train_time_s=round(sum(record.get("history", {}).get("epoch_time_s", []))
-                           or record["fit_time_s"], 1),
+        train_time_s=round(sum(record.curve("epoch_time_s")) or record.fit_time_s or 0.0, 1),
         git_commit=env.get("git_commit"),
         git_dirty=env.get("git_dirty"),
         keras=env.get("keras"),
         backend=f"{env.get('backend')} {env.get(env.get('backend', ''), '')}".strip(),
         hardware=f"{env.get('cpu')} ({env.get('cpu_count')} cores), {platform.machine()}",
-        files={role: {"file": p.name, "bytes": p.stat().st_size, "sha256": sha256_file(p)}
-               for role, p in files.items()},
-    )  # fmt: skip
-    (folder / f"{tag}.json").write_text(json.dumps(c, indent=1) + "\n")
+        files={
+            role: CardFile(file=p.name, bytes=p.stat().st_size, sha256=sha256_file(p))
+            for role, p in files.items()
+        },
+    )
+    (folder / f"{tag}.json").write_text(json.dumps(c.to_json(), indent=1) + "\n")
     return c
 
 
-def _split(record: dict[str, Any]) -> str:
-    sizes = record["data_sizes"]
+def _plain(value: Any) -> dict[str, Any] | None:
+    """A record's `FID` or `Coverage` as the card holds it: a JSON object, keys sorted, unset
+    fields (an FID measured without the untrained generator's) left out."""
+    if value is None:
+        return None
+    return {k: v for k, v in sorted(dataclasses.asdict(value).items()) if v is not None}
+
+
+def _split(record: TrialRecord) -> str:
+    sizes = record.data_sizes
     return (
         f"trained on {sizes['train']} examples"
         + (f" ({sizes['val']} held out for validation)" if sizes.get("val") else "")
@@ -155,47 +172,42 @@ def _split(record: dict[str, Any]) -> str:
     )
 
 
+def _accuracy(probs: np.ndarray, labels: np.ndarray) -> float:
+    """Accuracy of a sigmoid's (n, 1) or a softmax's (n, k) outputs."""
+    predicted = probs[:, 0] > 0.5 if probs.shape[-1] == 1 else probs.argmax(axis=1)
+    return float((predicted == labels).mean())
+
+
 def measure(tag: str, data_dir: str | None = None) -> dict[str, float]:
     """Load `tag` as a user would and measure its card's metric on the full test set."""
-    from zoo.data import load_dataset
-
     c = card(tag)
-    trial = c["trial"]["config"]
+    t = c.task_info
     model = build_pretrained(tag)
-    if c["task"] == "generation":
-        from zoo.metrics.gan import evaluate_generator
-
-        ds = load_dataset(c["dataset"], train_size=1, val_size=0, data_dir=data_dir)
-        scores = evaluate_generator(
-            model.generate, ds.x_test, num_samples=trial.get("fid_samples") or 10000
-        )
-        return {
-            "fid": scores["fid"]["value"],
-            "classes_covered": scores["coverage"]["classes_covered"],
-        }
-    if "vocabulary" in c["files"]:
-        from zoo.data.text import imdb_folder, read_reviews
-
+    if t.generative:
+        ds = load_dataset(c.dataset, train_size=1, val_size=0, data_dir=data_dir)
+        num_samples = c.trial.config.get("fid_samples") or 10000
+        scores = evaluate_generator(model.generate, ds.x_test, num_samples=num_samples)
+        coverage = scores["coverage"]["classes_covered"]
+        return {t.metric: scores["fid"]["value"], "classes_covered": coverage}
+    if c.text:  # the model takes raw strings: IMDB's reviews as they are
         _, _, texts, labels = read_reviews(imdb_folder(data_dir)[0])
-        probs = model.predict(texts, batch_size=256, verbose=0)[:, 0]
-        return {"accuracy": float(((probs > 0.5) == labels).mean())}
-    ds = load_dataset(c["dataset"], train_size=1, val_size=0, data_dir=data_dir)
-    probs = model.predict(ds.x_test, batch_size=512, verbose=0)
-    return {"accuracy": float((probs.argmax(axis=1) == ds.y_test).mean())}
+        return {t.metric: _accuracy(model.predict(texts, batch_size=256, verbose=0), labels)}
+    ds = load_dataset(c.dataset, train_size=1, val_size=0, data_dir=data_dir)
+    return {t.metric: _accuracy(model.predict(ds.x_test, batch_size=512, verbose=0), ds.y_test)}
 
 
 def verify(tags: list[str] | None = None, data_dir: str | None = None) -> bool:
     """Measure every card's metric again; print card vs measured; True if all agree.
 
-    Agreement: accuracy within 0.5 percentage points, FID within 10%.
+    Agreement: within the task's `remeasure` tolerance (`zoo.specs.tasks`: accuracy within
+    0.5 percentage points, FID within 10%).
     """
     ok = True
     for tag in tags or list_pretrained():
         c = card(tag)
-        metric, expected = headline(c)
+        metric, expected = c.task_info.metric, c.headline
         got = measure(tag, data_dir)[metric]
-        close = abs(got - expected) <= 0.005 if metric == "accuracy" else (
-            math.isfinite(got) and abs(got - expected) <= 0.10 * expected)  # fmt: skip
+        close = c.task_info.remeasure.allows(expected, got)
         ok &= close
         print(f"{tag:24s} {metric}: card {expected:.4f}, measured {got:.4f}  "
               f"{'ok' if close else 'DIFFERS'}")  # fmt: skip
@@ -207,42 +219,39 @@ def markdown_table(weights_dir: Path | None = None) -> str:
     rows = ["| `zoo.build(...)` | data set | test metric (measured by the project) | size | "
             "trained with | card |", "|---|---|---|---|---|---|"]  # fmt: skip
     for tag, c in cards(weights_dir).items():
-        metric, value = headline(c)
-        if metric == "fid":
-            cov = c.get("coverage") or {}
+        t, value = c.task_info, c.headline
+        if t.generative:
+            fid, cov = c.fid or {}, c.coverage or {}
             least = min(cov["shares"])
-            shown = (f"FID {value:.1f} ({c['fid']['n_generated']:,} generated vs "
-                     f"{c['fid']['n_real']:,} test images), {cov.get('classes_covered')}/"
+            shown = (f"{t.label} {t.fmt(value)} ({fid['n_generated']:,} generated vs "
+                     f"{fid['n_real']:,} test images), {cov.get('classes_covered')}/"
                      f"{cov.get('num_classes')} classes, each >= {least:.1%}")  # fmt: skip
         else:
-            shown = f"accuracy {value:.4f} on the full test split"
-        mb = sum(f["bytes"] for f in c["files"].values()) / 1e6
-        cfg = c["trial"]["labels"]
-        options = c["trial"]["config"].get("model_options") or {}
+            shown = f"{t.metric} {value:.4f} on the full test split"
+        mb = c.size_bytes / 1e6
+        cfg = c.trial.labels
+        options = c.trial.config.get("model_options") or {}
         shown_options = "".join(f"`{k}={v}`, " for k, v in options.items())
         schedule = f"`{cfg['schedule']}`, " if cfg.get("schedule") else ""
         made = (f"`{cfg['optimizer']}`, {schedule}`{cfg['regularizer']}`, {shown_options}"
-                f"{c['trial']['config']['epochs']} epochs, {c['train_time_s'] / 60:.0f} min on "
-                f"{c['hardware']}")  # fmt: skip
-        rows.append(f"| `\"{tag}\"` | {c['dataset']} ({c['split']}) | {shown} | {mb:.1f} MB | "
+                f"{c.trial.config['epochs']} epochs, {c.train_time_s / 60:.0f} min on "
+                f"{c.hardware}")  # fmt: skip
+        rows.append(f"| `\"{tag}\"` | {c.dataset} ({c.split}) | {shown} | {mb:.1f} MB | "
                     f"{made} | [json](zoo/weights/pretrained/{tag}.json) |")  # fmt: skip
     return "\n".join(rows)
 
 
 def make(out: str = "runs/weights", tags: list[str] | None = None) -> None:
     """Train every recipe (resuming, as `zoo bench` does) and write weights and cards."""
-    from zoo.bench import run_trials
-
     for tag in tags or list(RECIPES):
         print(f"== {tag}: {command(tag, out)}", file=sys.stderr)
         run_trials([_trial(tag)], out, save_weights=True)
         c = export(tag, Path(out))
-        print(f"   wrote {WEIGHTS_DIR / (tag + '.json')}: {headline(c)}", file=sys.stderr)
+        print(f"   wrote {WEIGHTS_DIR / (tag + '.json')}: {c.task_info.metric} {c.headline}",
+              file=sys.stderr)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-
     parser = argparse.ArgumentParser(
         prog="python -m zoo.tools.weights", description=__doc__.split("\n")[0]
     )
@@ -265,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         make(args.out, args.tags or None)
     elif args.cmd == "export":
         for tag in args.tags:
-            print(json.dumps(headline(export(tag, Path(args.results)))))
+            c = export(tag, Path(args.results))
+            print(json.dumps([c.task_info.metric, c.headline]))
     elif args.cmd == "table":
         print(markdown_table())
     else:

@@ -21,6 +21,7 @@ nominal (sequential testing); the reports' statements use the final seeds.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import defaultdict
 from typing import Any
 
@@ -28,7 +29,7 @@ from zoo.bench.output.store import Store
 from zoo.bench.plan.trial import Trial
 from zoo.metrics.stats import separation
 from zoo.models import model_info
-from zoo.specs.tasks import headline_value, task
+from zoo.specs.tasks import task
 
 
 def _cells(trials: list[Trial]) -> dict[str, list[Trial]]:
@@ -45,8 +46,10 @@ def _tables(cells: dict[str, list[Trial]]) -> dict[tuple, list[str]]:
     return tables
 
 
-def _values(store: Store, trials: list[Trial], task_name: str) -> list[float]:
-    return [headline_value(store.read(t.config_hash) or {}, task_name) for t in trials]
+def _values(store: Store, trials: list[Trial]) -> list[float]:
+    """The headline metric of each trial's record (NaN where there is none, or no result)."""
+    records = [store.read(t.config_hash) for t in trials]
+    return [r.headline if r is not None else math.nan for r in records]
 
 
 def assess(trials: list[Trial], store: Store) -> dict[tuple, dict[str, Any]]:
@@ -55,9 +58,9 @@ def assess(trials: list[Trial], store: Store) -> dict[tuple, dict[str, Any]]:
     out: dict[tuple, dict[str, Any]] = {}
     cells = _cells(trials)
     for table, keys in _tables(cells).items():
-        task_name = model_info(table[0]).task
-        values = {k: _values(store, cells[k], task_name) for k in keys}
-        sep = separation(values, higher_is_better=task(task_name).higher_is_better)
+        values = {k: _values(store, cells[k]) for k in keys}
+        higher = task(model_info(table[0]).task).higher_is_better
+        sep = separation(values, higher_is_better=higher)
         states = {}
         for k in keys:
             budget = cells[k][0].race

@@ -25,14 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from zoo.bench.output.layout import Layout
+from zoo.bench.output.record import TrialRecord
 from zoo.bench.output.store import Store, atomic_write
 from zoo.bench.plan.trial import Trial
 from zoo.errors import UsageError
+from zoo.models import model_info
 from zoo.specs import OptimizerSpec
 from zoo.specs.schedules import row_label
+from zoo.specs.tasks import Task, task
 
 FACTOR = math.sqrt(10)
-METRIC = "val_accuracy"  # what the choice maximises: the last epoch's validation accuracy
 
 
 def parse_budget(spec: str) -> int:
@@ -61,10 +63,11 @@ def with_lr(trial: Trial, lr: float, seed: int | None = None) -> Trial:
     )
 
 
-def tunable(trial: Trial, task: str) -> str | None:
+def tunable(trial: Trial, t: Task) -> str | None:
     """Why `trial` cannot be tuned on validation (None if it can)."""
-    if task == "generation":
-        return "a GAN has no validation metric (its FID is measured on the test images)"
+    if not t.tunable:
+        return (f"a {t.name} model has no validation metric (its {t.label} is measured on the "
+                "test split)")  # fmt: skip
     if trial.d_optimizer is not None:
         return "a generator/discriminator pair"
     if not trial.val_size:
@@ -72,28 +75,30 @@ def tunable(trial: Trial, task: str) -> str | None:
     return None
 
 
-def score(record: dict[str, Any] | None) -> float:
-    """A candidate's final validation accuracy; -inf if it did not finish."""
-    if not record or record.get("status") != "ok":
-        return -math.inf
-    values = (record.get("history") or {}).get(METRIC) or []
-    return float(values[-1]) if values and math.isfinite(values[-1]) else -math.inf
+def score(record: TrialRecord | None, t: Task) -> float:
+    """A candidate's final validation score (`t.validation` at the last epoch); NaN if it did
+    not finish."""
+    if record is None or record.status != "ok":
+        return math.nan
+    values = record.curve(t.validation)
+    return float(values[-1]) if values and math.isfinite(values[-1]) else math.nan
 
 
-def choose(lrs: list[float], default: float, records: list[dict[str, Any] | None]) -> float:
-    """The learning rate whose record scores best on validation; ties go to the rate nearest
-    the default. Only `history["val_accuracy"]` is read: never a test metric."""
-    ranked = sorted(
-        zip(lrs, records, strict=True),
-        key=lambda pair: (-score(pair[1]), abs(math.log(pair[0] / default))),
-    )
-    return ranked[0][0]
+def choose(lrs: list[float], default: float, records: list[TrialRecord | None], t: Task) -> float:
+    """The learning rate whose record scores best on validation (`t.validation`, in its
+    direction); ties go to the rate nearest the default. Only the validation history is read:
+    never a test metric."""
+
+    def rank(pair: tuple[float, TrialRecord | None]) -> tuple[float, float]:
+        value = score(pair[1], t)
+        good = (value if t.higher_is_better else -value) if math.isfinite(value) else -math.inf
+        return (-good, abs(math.log(pair[0] / default)))
+
+    return sorted(zip(lrs, records, strict=True), key=rank)[0][0]
 
 
 def plan(trials: list[Trial], k: int) -> dict[str, dict[str, Any]]:
     """The cells of `trials` that can be tuned, each with its candidates (first seed)."""
-    from zoo.models import model_info
-
     cells: dict[str, dict[str, Any]] = {}
     for t in trials:
         key = t.cell
@@ -107,7 +112,8 @@ def plan(trials: list[Trial], k: int) -> dict[str, dict[str, Any]]:
             "seeds": [t.seed],
             "default_lr": default,
             "lrs": lrs,
-            "skip": tunable(t, model_info(t.model).task),
+            "task": task(model_info(t.model).task),
+            "skip": tunable(t, task(model_info(t.model).task)),
         }
     return cells
 
@@ -140,15 +146,16 @@ def run_tuning(
             chosen_trials += [dataclasses.replace(cell["trial"], seed=s) for s in cell["seeds"]]
             continue
         records = [store.read(t.config_hash) for t in cell["candidates"]]
-        cell["scores"] = [score(r) for r in records]
-        cell["chosen_lr"] = choose(cell["lrs"], cell["default_lr"], records)
+        cell["scores"] = [score(r, cell["task"]) for r in records]
+        cell["chosen_lr"] = choose(cell["lrs"], cell["default_lr"], records, cell["task"])
         cell["chosen"] = [with_lr(cell["trial"], cell["chosen_lr"], s) for s in cell["seeds"]]
         chosen_trials += cell["chosen"]
+    metrics = sorted({c["task"].validation for c in cells.values() if not c["skip"]})
     summary = {
         "budget": f"lr:{k}",
-        "metric": METRIC,
+        **({"metric": metrics[0]} if len(metrics) == 1 else {}),
         "rule": f"{k} learning rates per cell, log-spaced by sqrt(10) around the default, one "
-        "seed; the best final validation accuracy is chosen and run with every seed",
+        "seed; the best final validation score is chosen and run with every seed",
         "cells": [_cell_json(c) for c in cells.values()],
     }
     atomic_write(Layout(out).tuning_file, (json.dumps(summary, indent=1) + "\n").encode())
@@ -165,14 +172,32 @@ def _cell_json(cell: dict[str, Any]) -> dict[str, Any]:
     }
     if cell["skip"]:
         return out | {"skipped": cell["skip"]}
+    metric = cell["task"].validation
     return out | {
+        "metric": metric,
         "candidates": [
-            {"lr": lr, "config_hash": c.config_hash, METRIC: s if math.isfinite(s) else None}
+            {"lr": lr, "config_hash": c.config_hash, metric: s if math.isfinite(s) else None}
             for lr, c, s in zip(cell["lrs"], cell["candidates"], cell["scores"], strict=True)
         ],
         "chosen_lr": cell["chosen_lr"],
         "chosen_hashes": [c.config_hash for c in cell["chosen"]],  # the first seeds
     }
+
+
+def read_tuning(path: Path) -> dict[str, Any]:
+    """A tuning.json, each tuned cell naming its validation metric (`metric`; files written
+    before cells named theirs name it once, at the top)."""
+    summary = json.loads(Path(path).read_text())
+    for cell in summary.get("cells", []):
+        if "candidates" in cell:
+            cell.setdefault("metric", summary.get("metric"))
+    return summary
+
+
+def candidate_score(cell: dict[str, Any], candidate: dict[str, Any]) -> float | None:
+    """A tuning candidate's validation score (None if it did not finish), from a cell of
+    `read_tuning`."""
+    return candidate.get(cell["metric"])
 
 
 def candidate_hashes(summary: dict[str, Any]) -> list[str]:

@@ -19,6 +19,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from zoo.errors import UsageError
+
 RESULTS, CHECKPOINTS, TENSORBOARD, PLOTS = "results", "checkpoints", "tensorboard", "plots"
 RUN_FILE, TUNING_FILE, RACING_FILE = "run.json", "tuning.json", "racing.json"
 
@@ -71,8 +73,6 @@ class Layout:
     def create(self) -> None:
         """Make the folder, or raise `UsageError` if it cannot be written (nothing else is
         made: call this only once a run's settings and data are known to be good)."""
-        from zoo.errors import UsageError
-
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             # A probe of this process's own: two runs starting on one folder at once must not

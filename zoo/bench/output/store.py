@@ -2,9 +2,9 @@
 
 Records are written atomically (a temporary file in the same folder, flushed and fsynced,
 then renamed over the target), so a reader never sees half a record and a killed run leaves
-no damaged file behind. A record may carry files (`record["files"] = {"samples.png": bytes}`,
-e.g. a GAN's sample grid): they are written first, as `<config_hash>.<name>`, and the JSON
-(the commit point) then lists them by file name.
+no damaged file behind. A record (`zoo.bench.output.record.TrialRecord`) may carry
+attachments (`{"samples.png": bytes}`, e.g. a GAN's sample grid): they are written first, as
+`<config_hash>.<name>`, and the JSON (the commit point) then lists them in `files`.
 
 Several processes may share one folder: before running a trial a process *claims* it by
 writing `<config_hash>.claim` (its PID, host and start time) while holding the folder's
@@ -26,12 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from zoo.bench.output.layout import Layout
+from zoo.bench.output.record import TrialRecord
 from zoo.errors import UsageError
 
-SCHEMA = 1
 TMP_PREFIX = ".tmp-"  # temporary files of atomic writes; renamed into place when complete
 CLAIMS_LOCK = ".claims.lock"  # flock'd while a process checks and takes a claim
-DONE = ("ok", "diverged")  # statuses that count as finished; "failed" trials are retried
 
 
 class Store:
@@ -44,19 +43,20 @@ class Store:
     def path(self, config_hash: str) -> Path:
         return self.results / f"{config_hash}.json"
 
-    def read(self, config_hash: str) -> dict[str, Any] | None:
+    def read(self, config_hash: str) -> TrialRecord | None:
         """The record for `config_hash`, or None if there is none or it is unreadable."""
         try:
-            return json.loads(self.path(config_hash).read_text())
+            return TrialRecord.from_json(json.loads(self.path(config_hash).read_text()))
         except (OSError, ValueError):
             return None
 
     def is_done(self, config_hash: str) -> bool:
         record = self.read(config_hash)
-        return bool(record) and record.get("status") in DONE
+        return record is not None and record.done
 
-    def write(self, record: dict[str, Any]) -> Path:
-        """Write `record` atomically under its `config_hash`; return its path."""
+    def write(self, record: TrialRecord) -> Path:
+        """Write `record` atomically under its `config_hash`, its attachments first; return
+        its path."""
         try:
             self.results.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -64,16 +64,14 @@ class Store:
                 f"cannot create the results folder {self.results}: {exc.strerror}. "
                 "Choose a writable --out folder."
             ) from exc
-        record = dict(record)
-        files = {}
-        for name, content in (record.pop("files", None) or {}).items():
-            path = self.results / f"{record['config_hash']}.{name}"
+        files = dict(record.files)
+        for name, content in record.attachments.items():
+            path = self.results / f"{record.config_hash}.{name}"
             atomic_write(path, content)
             files[name] = path.name
-        if files:
-            record["files"] = files
-        target = self.path(record["config_hash"])
-        text = json.dumps(record, indent=1, sort_keys=True, allow_nan=True) + "\n"
+        record = record.replace(files=files, attachments={})
+        target = self.path(record.config_hash)
+        text = json.dumps(record.to_json(), indent=1, sort_keys=True, allow_nan=True) + "\n"
         atomic_write(target, text.encode())
         return target
 
@@ -140,7 +138,7 @@ class Store:
                 if now - path.stat().st_mtime > older_than_s:
                     path.unlink()
 
-    def check(self) -> list[dict[str, Any]]:
+    def check(self) -> list[TrialRecord]:
         """Every record; `UsageError` if `results/` holds a file that is not a readable record.
 
         Records are written atomically, so a damaged or foreign `.json` there was put or
@@ -157,25 +155,24 @@ class Store:
             )
         return records
 
-    def load_all(self) -> tuple[list[dict[str, Any]], list[str]]:
+    def load_all(self) -> tuple[list[TrialRecord], list[str]]:
         """Every readable record, and a warning for each file that could not be used."""
         records, warnings = [], []
         for path in sorted(self.results.glob("*.json")):
             if path.name.startswith(TMP_PREFIX):  # a write in flight, or cut off by a kill
                 continue
             try:
-                record = json.loads(path.read_text())
+                data = json.loads(path.read_text())
             except (OSError, ValueError) as exc:
                 warnings.append(f"{path.name}: not readable JSON ({exc}), e.g. truncated")
                 continue
-            if (
-                not isinstance(record, dict)
-                or record.get("schema") != SCHEMA
-                or record.get("config_hash") != path.stem
-            ):
-                warnings.append(
-                    f"{path.name}: not a zoo trial record (schema {SCHEMA}, named by its hash)"
-                )
+            try:
+                record = TrialRecord.from_json(data)
+            except ValueError as exc:
+                warnings.append(f"{path.name}: not a zoo trial record ({exc})")
+                continue
+            if record.config_hash != path.stem:
+                warnings.append(f"{path.name}: not a zoo trial record (named by its hash)")
                 continue
             records.append(record)
         return records, warnings

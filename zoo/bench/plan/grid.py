@@ -8,12 +8,16 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from zoo.bench.decide.tune import parse_budget
 from zoo.bench.plan.suite import AXES, OPTIONAL_AXES, SETTINGS, Suite
 from zoo.bench.plan.trial import Trial
+from zoo.bench.run.provenance import versions as backend_versions
+from zoo.data import dataset_info
 from zoo.errors import UsageError, unknown_name
 from zoo.models import model_info
 from zoo.specs import parse_optimizer_pair, parse_regularizer, parse_schedule
 from zoo.specs.optimizers import SCHEDULE_FREE
+from zoo.specs.tasks import task
 
 
 def parse_seeds(value: Any) -> tuple[list[int], tuple[int, int] | None]:
@@ -86,16 +90,7 @@ def _versions_for(backend: str | None, versions: dict[str, str] | None) -> dict[
     """The versions a trial under `backend` records (and is hashed with)."""
     if backend is None or (versions and versions.get("backend") == backend):
         return dict(versions or {})
-    from zoo.bench.run.provenance import versions as backend_versions
-
     return backend_versions(backend)
-
-
-def _dataset_version(name: str) -> str | None:
-    """A TFDS data set's version (it changes the data, so it is part of the config)."""
-    from zoo.data import dataset_info
-
-    return dataset_info(name).version
 
 
 def _schedule_pairs(optimizers, schedules, notes: list[str] | None):
@@ -143,102 +138,135 @@ def expand(
         )
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     prof = suite.profiles[profile]
-    grids = _select_models(prof, overrides.pop("models", None))
     trials: dict[str, Trial] = {}
-    for grid in grids:
-        s = {**SETTINGS, **suite.defaults}
-        s.update({k: v for k, v in prof.items() if k in SETTINGS})
-        s.update({k: v for k, v in grid.items() if k in SETTINGS})
-        for k, v in overrides.items():
-            if k in ("data_options", "model_options"):  # a flag adds to the file's table
-                s[k] = {**s[k], **v} if isinstance(s[k], dict) else v
-            elif k in SETTINGS:
-                s[k] = v
-        axes = {a: overrides.get(a, grid.get(a)) for a in AXES}
-        for a, default in OPTIONAL_AXES.items():
-            axes[a] = overrides.get(a, grid.get(a, default))
-        for a, values in axes.items():
-            if a == "datasets" and values == [None]:
-                continue
-            if not values or not isinstance(values, list):
-                raise UsageError(f"profile {profile!r}: a grid needs a non-empty list {a} = [...].")
-        for key in ("epochs", "batch_size"):
-            _positive(key, s[key])
-        _positive("train_size", s["train_size"], allow_none=True)
-        _positive("test_size", s["test_size"], allow_none=True)
-        _positive("val_size", s["val_size"], allow_zero=True)
-        _positive("fid_samples", s["fid_samples"])
-        target = s["target"]
-        if target is not None and (
-            isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target <= 1
-        ):
-            raise UsageError(f"target must be a validation accuracy in (0, 1], got {target!r}.")
-        if s["tune"] is not None and s["tune"] != "off":
-            from zoo.bench.decide.tune import parse_budget
-
-            parse_budget(s["tune"])
-        for key in ("data_options", "model_options"):
-            if not isinstance(s[key], dict):
-                raise UsageError(f"{key} must be a table, got {s[key]!r}.")
-        seeds, race = parse_seeds(s["seeds"])
-        backends = s["backend"] if isinstance(s["backend"], list) else [s["backend"]]
-        if any(b is not None and not isinstance(b, str) for b in backends) or not backends:
-            raise UsageError(f"backend must be a name or a list of names, got {s['backend']!r}.")
-        runtimes = [_versions_for(b, versions) for b in backends]
-        infos = [model_info(m) for m in axes["models"]]
-        optimizers = [parse_optimizer_pair(o) for o in axes["optimizers"]]
-        regularizers = [parse_regularizer(r) for r in axes["regularizers"]]
-        schedules = list(dict.fromkeys(parse_schedule(x) for x in axes["schedules"]))
-        pairs = _schedule_pairs(optimizers, schedules, notes)
-        for info in infos:
-            gan = info.task == "generation"
-            if gan and target is not None:
-                raise UsageError(
-                    f"target = {target}: a target validation accuracy applies to classifiers, "
-                    f"and {info.name} is a GAN (it has no validation metric)."
-                )
-            if target is not None and not s["val_size"]:
-                raise UsageError(f"target = {target} needs a validation split: set val_size > 0.")
-            info.check_options(s["model_options"])
-            for reg in regularizers:
-                info.check_regularizer(reg)
-            for g, d in optimizers:
-                if d is not None and not gan:
-                    raise UsageError(
-                        f"optimizer pair {g.label}/{d.label}: a generator/discriminator pair "
-                        f"applies only to GANs, and {info.name} is not one."
-                    )
-        datasets = {}
-        for info in infos:
-            names = [d or info.dataset for d in axes["datasets"]]
-            for name in names:
-                info.check_dataset(name)
-            datasets[info.name] = list(dict.fromkeys(names))
-        combos = itertools.product(runtimes, infos, pairs, regularizers, seeds)
-        combos = [(r, i, d, p, g, s_) for r, i, p, g, s_ in combos for d in datasets[i.name]]
-        for runtime, info, dataset, ((opt, d_opt), schedule), reg, seed in combos:
-            t = Trial(
-                model=info.name,
-                dataset=dataset,
-                dataset_version=_dataset_version(dataset),
-                optimizer=opt,
-                regularizer=reg,
-                seed=seed,
-                epochs=s["epochs"],
-                batch_size=s["batch_size"],
-                train_size=s["train_size"],
-                val_size=s["val_size"],
-                test_size=s["test_size"],
-                jit_compile=bool(s["jit_compile"]),
-                data_options=dict(s["data_options"]),
-                versions=dict(runtime),
-                d_optimizer=d_opt,
-                fid_samples=s["fid_samples"] if info.task == "generation" else None,
-                model_options=dict(s["model_options"]),
-                target=float(target) if target is not None else None,
-                tune=s["tune"] if s["tune"] != "off" else None,
-                schedule=schedule,
-                race=race,
-            )
+    for grid in _select_models(prof, overrides.pop("models", None)):
+        s = _settings(suite, prof, grid, overrides)
+        axes = _axes(grid, overrides, profile)
+        for t in _grid_trials(s, axes, versions, notes):
             trials.setdefault(t.config_hash, t)
     return list(trials.values())
+
+
+def _settings(suite: Suite, prof: dict, grid: dict, overrides: dict) -> dict[str, Any]:
+    """A grid's settings: the defaults, the suite's, the profile's, the grid's and the
+    flags', each over the one before; checked."""
+    s = {**SETTINGS, **suite.defaults}
+    s.update({k: v for k, v in prof.items() if k in SETTINGS})
+    s.update({k: v for k, v in grid.items() if k in SETTINGS})
+    for k, v in overrides.items():
+        if k in ("data_options", "model_options"):  # a flag adds to the file's table
+            s[k] = {**s[k], **v} if isinstance(s[k], dict) else v
+        elif k in SETTINGS:
+            s[k] = v
+    for key in ("epochs", "batch_size"):
+        _positive(key, s[key])
+    _positive("train_size", s["train_size"], allow_none=True)
+    _positive("test_size", s["test_size"], allow_none=True)
+    _positive("val_size", s["val_size"], allow_zero=True)
+    _positive("fid_samples", s["fid_samples"])
+    target = s["target"]
+    if target is not None and (
+        isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target <= 1
+    ):
+        raise UsageError(f"target must be a validation accuracy in (0, 1], got {target!r}.")
+    if s["tune"] is not None and s["tune"] != "off":
+        parse_budget(s["tune"])
+    for key in ("data_options", "model_options"):
+        if not isinstance(s[key], dict):
+            raise UsageError(f"{key} must be a table, got {s[key]!r}.")
+    if any(b is not None and not isinstance(b, str) for b in _backends(s)) or not _backends(s):
+        raise UsageError(f"backend must be a name or a list of names, got {s['backend']!r}.")
+    return s
+
+
+def _backends(s: dict[str, Any]) -> list:
+    return s["backend"] if isinstance(s["backend"], list) else [s["backend"]]
+
+
+def _axes(grid: dict, overrides: dict, profile: str) -> dict[str, list]:
+    """A grid's axes (models, optimizers, ...), flags over the file's."""
+    axes = {a: overrides.get(a, grid.get(a)) for a in AXES}
+    for a, default in OPTIONAL_AXES.items():
+        axes[a] = overrides.get(a, grid.get(a, default))
+    for a, values in axes.items():
+        if a == "datasets" and values == [None]:
+            continue
+        if not values or not isinstance(values, list):
+            raise UsageError(f"profile {profile!r}: a grid needs a non-empty list {a} = [...].")
+    return axes
+
+
+def _check_models(infos, s: dict[str, Any], optimizers, regularizers) -> None:
+    """Each model takes the grid's settings, regularizers and optimizers, or `UsageError`."""
+    target = s["target"]
+    for info in infos:
+        t = task(info.task)
+        if target is not None and t.validation is None:
+            raise UsageError(
+                f"target = {target}: a target validation score applies to models with a "
+                f"validation metric, and {info.name} has none (its task: {t.name})."
+            )
+        if target is not None and not s["val_size"]:
+            raise UsageError(f"target = {target} needs a validation split: set val_size > 0.")
+        info.check_options(s["model_options"])
+        for reg in regularizers:
+            info.check_regularizer(reg)
+        for g, d in optimizers:
+            if d is not None and not t.generative:
+                raise UsageError(
+                    f"optimizer pair {g.label}/{d.label}: a generator/discriminator pair "
+                    f"applies only to GANs, and {info.name} is not one."
+                )
+
+
+def _datasets(infos, names: list) -> dict[str, list[str]]:
+    """Each model's data sets (None: its own), checked against the model."""
+    datasets = {}
+    for info in infos:
+        mine = [d or info.dataset for d in names]
+        for name in mine:
+            info.check_dataset(name)
+        datasets[info.name] = list(dict.fromkeys(mine))
+    return datasets
+
+
+def _grid_trials(s: dict[str, Any], axes: dict[str, list], versions, notes) -> list[Trial]:
+    """The cross product of one grid's axes, as trials with its settings."""
+    seeds, race = parse_seeds(s["seeds"])
+    runtimes = [_versions_for(b, versions) for b in _backends(s)]
+    infos = [model_info(m) for m in axes["models"]]
+    optimizers = [parse_optimizer_pair(o) for o in axes["optimizers"]]
+    regularizers = [parse_regularizer(r) for r in axes["regularizers"]]
+    schedules = list(dict.fromkeys(parse_schedule(x) for x in axes["schedules"]))
+    pairs = _schedule_pairs(optimizers, schedules, notes)
+    _check_models(infos, s, optimizers, regularizers)
+    datasets = _datasets(infos, axes["datasets"])
+    combos = itertools.product(runtimes, infos, pairs, regularizers, seeds)
+    combos = [(r, i, d, p, g, s_) for r, i, p, g, s_ in combos for d in datasets[i.name]]
+    target = s["target"]
+    return [
+        Trial(
+            model=info.name,
+            dataset=dataset,
+            dataset_version=dataset_info(dataset).version,
+            optimizer=opt,
+            regularizer=reg,
+            seed=seed,
+            epochs=s["epochs"],
+            batch_size=s["batch_size"],
+            train_size=s["train_size"],
+            val_size=s["val_size"],
+            test_size=s["test_size"],
+            jit_compile=bool(s["jit_compile"]),
+            data_options=dict(s["data_options"]),
+            versions=dict(runtime),
+            d_optimizer=d_opt,
+            fid_samples=s["fid_samples"] if task(info.task).generative else None,
+            model_options=dict(s["model_options"]),
+            target=float(target) if target is not None else None,
+            tune=s["tune"] if s["tune"] != "off" else None,
+            schedule=schedule,
+            race=race,
+        )
+        for runtime, info, dataset, ((opt, d_opt), schedule), reg, seed in combos
+    ]

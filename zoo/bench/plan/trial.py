@@ -120,10 +120,10 @@ class Trial:
         )
 
 
-def trial_of(record: dict[str, Any]) -> Trial | None:
-    """The trial a record came from, rebuilt from its config; None if the rebuilt trial's
-    hash is not the record's (a record from a version whose configs read differently)."""
-    c = record["config"]
+def trial_of(c: dict[str, Any], config_hash: str) -> Trial | None:
+    """The trial a record came from, rebuilt from its config `c` (`Trial.config`); None if
+    the rebuilt trial's hash is not `config_hash`, the record's (a record from a version
+    whose configs read differently)."""
 
     def optimizer(o: dict[str, Any]) -> OptimizerSpec:
         return OptimizerSpec(o["name"], dict(o["kwargs"]))
@@ -151,4 +151,4 @@ def trial_of(record: dict[str, Any]) -> Trial | None:
                                                  if k != "name"}) if schedule else None,
         dataset_version=c.get("dataset_version"),
     )  # fmt: skip
-    return trial if trial.config_hash == record["config_hash"] else None
+    return trial if trial.config_hash == config_hash else None

@@ -26,6 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from zoo.backend import start, start_worker, thread_env
+from zoo.bench.output.record import TrialRecord
+from zoo.bench.run.reuse import trial_key
+from zoo.bench.run.runner import run_trial
 from zoo.errors import UsageError
 
 EXECUTORS = ("local", "ray")
@@ -52,7 +55,7 @@ def _ray_placement(requested: int) -> tuple[int, dict[str, Any]]:
 
 def run_in_worker(trial, threads: int | None, data_dir: str | None, checkpoint_dir: str | None,
                   save_weights: bool, tensorboard_dir: str | None = None,
-                  ) -> dict[str, Any]:  # fmt: skip
+                  ) -> TrialRecord:  # fmt: skip
     """Run one trial in a worker (a local process, or a Ray task: `threads` None) and return
     its record."""
     node = None
@@ -62,8 +65,6 @@ def run_in_worker(trial, threads: int | None, data_dir: str | None, checkpoint_d
             Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
             (Path(checkpoint_dir) / "node.json").write_text(json.dumps(node))
     start(threads)
-    from zoo.bench.run.runner import run_trial
-
     record = run_trial(
         trial,
         data_dir=data_dir,
@@ -72,7 +73,7 @@ def run_in_worker(trial, threads: int | None, data_dir: str | None, checkpoint_d
         tensorboard_dir=Path(tensorboard_dir) if tensorboard_dir else None,
     )
     if node is not None:
-        record["env"] = {**record["env"], "node": node}
+        record = record.replace(env={**record.env, "node": node})
     return record
 
 
@@ -118,16 +119,12 @@ class LocalPool:
         w = self._free()
         if w is None or len(queue) < 2:
             return 0
-        from zoo.bench.run.reuse import trial_key
-
         keys = [trial_key(t) for t in queue]
         others = set().union(*(s for i, s in enumerate(self.shapes) if i != w))
         return next((i for i, k in enumerate(keys) if k in self.shapes[w]),
                     next((i for i, k in enumerate(keys) if k not in others), 0))  # fmt: skip
 
     def submit(self, trial, **kwargs) -> concurrent.futures.Future:
-        from zoo.bench.run.reuse import trial_key
-
         w = self._free()
         if w is None:
             raise RuntimeError("every worker is busy: submit at most `jobs` trials at a time")

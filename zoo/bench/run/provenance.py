@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import zoo
+from zoo.data.files import DATA_VERSION
+from zoo.errors import UsageError, unknown_name
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -29,13 +31,9 @@ def versions(backend: str | None = None) -> dict[str, str]:
     """
     import keras
 
-    from zoo.data.files import DATA_VERSION
-
     current = keras.backend.backend()
     backend = backend or current
     if backend not in BACKENDS:
-        from zoo.errors import unknown_name
-
         raise unknown_name("backend", backend, BACKENDS)
     if backend == current:
         version = getattr(importlib.import_module(backend), "__version__", "unknown")
@@ -43,8 +41,6 @@ def versions(backend: str | None = None) -> dict[str, str]:
         try:
             version = importlib.metadata.version(backend)
         except importlib.metadata.PackageNotFoundError:
-            from zoo.errors import UsageError
-
             raise UsageError(
                 f"the {backend} backend is not installed: pip install 'zoo[{backend}]', "
                 "then run again."

@@ -1,11 +1,7 @@
-"""How a trial trains: its task's loss and metrics, its optimizers with their learning-rate
-schedule, its training input (augmented batches for the augmentation regularizers), when a
-run has diverged, and the weights it is evaluated at.
+"""How a trial trains: its optimizers with their learning-rate schedule, its training input
+(augmented batches for the augmentation regularizers), when a run has diverged, and the
+weights it is evaluated at. Its loss and targets come from its task (`zoo.specs.tasks`).
 
-- **Loss.** Sparse cross-entropy for classifiers, binary cross-entropy for sentiment. With
-  `label_smoothing`, `mixup` or `cutmix` a classifier trains on one-hot (soft) targets with
-  Keras's `CategoricalCrossentropy(label_smoothing=s)` and `CategoricalAccuracy`, named
-  `accuracy` so histories read alike; sentiment uses `BinaryCrossentropy(label_smoothing=s)`.
 - **Augmentation** (`augment`, `random_erasing`, `mixup`, `cutmix`) runs on the training
   batches only, in a `tf.data` pipeline of Keras's own layers (`RandomFlip`,
   `RandomTranslation`, `RandomErasing`, `MixUp`, `CutMix`) seeded with the trial seed. The
@@ -47,36 +43,6 @@ def steps_per_epoch(examples: int, batch_size: int) -> int:
 def build_optimizer(spec: OptimizerSpec, schedule: ScheduleSpec, total_steps: int):
     """A fresh Keras optimizer for `spec`, its learning rate following `schedule`."""
     return spec.build(learning_rate=schedule.build(spec.learning_rate, total_steps))
-
-
-def chance_losses(task: str, num_classes: int) -> dict[str, float]:
-    """The training losses of a chance-level predictor, per logged loss name."""
-    if task == "generation":
-        return {"d_loss": 2 * math.log(2), "g_loss": math.log(2)}
-    if task == "binary_classification":
-        return {"loss": math.log(2)}
-    return {"loss": math.log(max(num_classes, 2))}
-
-
-def loss_and_metrics(task: str, reg: Regularization) -> tuple[Any, list]:
-    """What a classifier of `task` is compiled with under `reg`."""
-    if task == "binary_classification":
-        if reg.label_smoothing:
-            return keras.losses.BinaryCrossentropy(label_smoothing=reg.label_smoothing), [
-                "accuracy"
-            ]
-        return "binary_crossentropy", ["accuracy"]
-    if reg.soft_labels:
-        loss = keras.losses.CategoricalCrossentropy(label_smoothing=reg.label_smoothing)
-        return loss, [keras.metrics.CategoricalAccuracy(name="accuracy")]
-    return "sparse_categorical_crossentropy", ["accuracy"]
-
-
-def targets(y: np.ndarray, task: str, reg: Regularization, num_classes: int) -> np.ndarray:
-    """Labels as the loss wants them: one-hot for a soft-target classifier, else as they are."""
-    if task == "classification" and reg.soft_labels:
-        return keras.utils.to_categorical(y, num_classes).astype("float32")
-    return y
 
 
 def augmentation_layers(reg: Regularization, seed: int) -> list[tuple[str, keras.layers.Layer]]:

@@ -10,18 +10,31 @@ work on one folder: each trial is claimed by one process (`Store.claim`) and run
 
 from __future__ import annotations
 
+import concurrent.futures
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import keras
+from tqdm import tqdm
+
 from zoo.bench.output.layout import Layout
-from zoo.bench.output.store import DONE, Store
+from zoo.bench.output.record import TrialRecord
+from zoo.bench.output.store import Store
+from zoo.bench.plan.preflight import preflight
 from zoo.bench.plan.trial import Trial
+from zoo.bench.run.executors import Pools
+from zoo.bench.run.runner import run_trial, trial_task
+from zoo.errors import ZooError
+from zoo.specs.tasks import Task
 
 
 @dataclass
 class RunSummary:
+    """Trials run, skipped (stored already) and left to another process, by status; over one
+    batch (`run_trials`) or, added up, over a whole campaign."""
+
     total: int = 0
     skipped: int = 0
     ran: int = 0
@@ -29,48 +42,32 @@ class RunSummary:
     statuses: dict[str, int] = field(default_factory=dict)
     wall_time_s: float = 0.0
 
-
-def preflight(trials: list[Trial], data_dir: str | None, sizes: bool = True) -> None:
-    """Read each data set once and (`sizes`) check every trial's split sizes against it,
-    before any training (and, from the CLI, before the output folder is made): missing data
-    or an impossible size fails fast and leaves nothing behind."""
-    from zoo.data import load_dataset
-
-    if data_dir is not None and not Path(data_dir).is_dir():
-        from zoo.errors import UsageError
-
-        what = "a file" if Path(data_dir).exists() else "missing"
-        raise UsageError(
-            f"--data-dir {data_dir}: {what}, not a folder. Give the folder that holds the data "
-            "files (or leave it out to search ZOO_DATA_DIR, the Keras cache and "
-            "/usr/share/datasets)."
-        )
-    wanted = dict.fromkeys(
-        (t.dataset, tuple(sorted(t.data_options.items())),
-         *((t.train_size, t.val_size, t.test_size) if sizes else (1, 0, 1)))
-        for t in trials
-    )  # fmt: skip
-    for name, options, train, val, test in wanted:
-        load_dataset(name, train_size=train, val_size=val, test_size=test, data_dir=data_dir,
-                     **dict(options))  # fmt: skip
+    def add(self, other: RunSummary) -> None:
+        """Count `other`'s trials in this summary too (its wall time is not added)."""
+        self.total += other.total
+        self.ran += other.ran
+        self.skipped += other.skipped
+        self.elsewhere += other.elsewhere
+        for status, n in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + n
 
 
-def _epoch_metrics(logs: dict) -> str:
-    """What the progress bar shows after an epoch: accuracy, or a GAN's two losses."""
-    keys = ["d_loss", "g_loss"] if "d_loss" in logs else []
-    keys = keys or ["val_accuracy" if "val_accuracy" in logs else "accuracy"]
+def _epoch_metrics(logs: dict, t: Task) -> str:
+    """What the progress bar shows after an epoch: the validation metric (the training one
+    without a validation split), or a GAN's losses."""
+    keys = t.losses if t.generative else [t.validation if t.validation in logs else t.metric]
     return "".join(f" {k} {logs[k]:.3f}" for k in keys if logs.get(k) is not None)
 
 
-def _result(record: dict) -> str:
-    """One finished trial, in a few words: `test acc 0.8812`, `FID 41.2, 10/10 classes`."""
-    test = record.get("test") or {}
-    if record["status"] != "ok" or not test:
-        return record["status"]
-    if "fid" in test:
-        k = (record.get("coverage") or {}).get("num_classes", "?")
-        return f"FID {test['fid']:.1f}, {test['classes_covered']}/{k} classes"
-    return f"test acc {test['accuracy']:.4f}"
+def _result(record: TrialRecord) -> str:
+    """One finished trial, in a few words: `test accuracy 0.8812`, `FID 41.2, 10/10 classes`."""
+    if record.status != "ok" or not record.test:
+        return record.status
+    t = record.task_info
+    text = f"{t.label} {t.fmt(record.headline)}"
+    if record.coverage is not None:
+        text += f", {record.coverage.classes_covered}/{record.coverage.num_classes} classes"
+    return text
 
 
 def run_trials(
@@ -97,33 +94,17 @@ def run_trials(
     workers started under that backend. `pools` (`zoo.bench.run.executors.Pools`): worker pools
     that outlive this call (a campaign's); by default they are started and stopped here.
     """
-    from tqdm import tqdm
-
     stream = stream or sys.stderr
     store = Store(out)
-    done: set[str] = set()
-    if store.results.is_dir():
-        # A damaged or foreign file there: stop before touching anything.
-        done = {r["config_hash"] for r in store.check() if r.get("status") in DONE}
-        store.remove_stale_temporaries()
-        # A process killed between storing a record and dropping its checkpoints left them.
-        for key in done:
-            Layout(store.out).drop_checkpoints(key)
+    done = _finished(store)
     summary = RunSummary(total=len(trials))
     todo = [t for t in trials if t.config_hash not in done]
     summary.skipped = len(trials) - len(todo)
     if todo:
         preflight(todo, data_dir, sizes=False)
     t0 = time.perf_counter()
-    bar = tqdm(
-        total=len(trials),
-        initial=summary.skipped,
-        unit="trial",
-        file=stream,
-        disable=not progress,
-        dynamic_ncols=True,
-        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]",
-    )
+    bar = tqdm(total=len(trials), initial=summary.skipped, unit="trial", file=stream,
+               disable=not progress, dynamic_ncols=True, bar_format=BAR)  # fmt: skip
     if summary.skipped:
         tqdm.write(
             f"{summary.skipped} of {len(trials)} trials already done in {out}, skipped.",
@@ -131,8 +112,6 @@ def run_trials(
         )
     run = _Run(store, bar, summary, stream, tensorboard)
     kwargs = {"data_dir": data_dir, "save_weights": save_weights}
-    from zoo.bench.run.executors import Pools
-
     own = pools is None
     pools = Pools(executor, jobs, address) if own else pools
     try:
@@ -152,9 +131,23 @@ def run_trials(
     return summary
 
 
-def _current() -> str:
-    import keras
+BAR = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
 
+
+def _finished(store: Store) -> set[str]:
+    """The trials stored as finished. A damaged or foreign file in the store is a
+    `UsageError` before anything is touched; leftovers of writes a kill cut off go, and so
+    do the checkpoints of trials killed between storing their record and dropping them."""
+    if not store.results.is_dir():
+        return set()
+    done = {r.config_hash for r in store.check() if r.done}
+    store.remove_stale_temporaries()
+    for key in done:
+        Layout(store.out).drop_checkpoints(key)
+    return done
+
+
+def _current() -> str:
     return keras.backend.backend()
 
 
@@ -177,8 +170,6 @@ class _Run:
     tensorboard: bool = False
 
     def write(self, line: str) -> None:
-        from tqdm import tqdm
-
         tqdm.write(line, file=self.stream)
 
     def take(self, trial: Trial) -> bool:
@@ -208,29 +199,27 @@ class _Run:
             return None
         return str(Layout(self.store.out).tensorboard(trial.config_hash))
 
-    def finish(self, trial: Trial, record: dict) -> None:
+    def finish(self, trial: Trial, record: TrialRecord) -> None:
         """Store a finished trial's record, drop its checkpoints, report it."""
         self.store.write(record)
         Layout(self.store.out).drop_checkpoints(trial.config_hash)
-        if record.get("resumed_from_epoch"):
+        if record.resumed_from_epoch:
             self.write(
                 f"  {trial.label}: resumed from its checkpoint after epoch "
-                f"{record['resumed_from_epoch']}"
+                f"{record.resumed_from_epoch}"
             )
-        status = record["status"]
         self.summary.ran += 1
-        self.summary.statuses[status] = self.summary.statuses.get(status, 0) + 1
-        self.write(f"  {trial.label}: {_result(record)} ({record['wall_time_s']:.1f}s)")
+        self.summary.statuses[record.status] = self.summary.statuses.get(record.status, 0) + 1
+        self.write(f"  {trial.label}: {_result(record)} ({record.wall_time_s:.1f}s)")
         self.bar.update(1)
 
     def serial(self, todo: list[Trial], **kwargs) -> None:
-        from zoo.bench.run.runner import run_trial
-
         for trial in todo:
             self.bar.set_description_str(trial.label)
 
             def on_epoch(epoch: int, logs: dict, trial: Trial = trial) -> None:
-                self.bar.set_postfix_str(f"epoch {epoch}/{trial.epochs}{_epoch_metrics(logs)}")
+                shown = _epoch_metrics(logs, trial_task(trial))
+                self.bar.set_postfix_str(f"epoch {epoch}/{trial.epochs}{shown}")
 
             try:  # from the claim on: an interrupt anywhere gives the claim back
                 if not self.take(trial):
@@ -248,10 +237,6 @@ class _Run:
 
     def parallel(self, todo: list[Trial], pool, **kwargs) -> None:
         """Keep `pool.jobs` trials in flight; store each record as its worker returns it."""
-        import concurrent.futures
-
-        from zoo.errors import ZooError
-
         queue = list(todo)
         pending: dict = {}
         taking = None  # a trial between its claim and `pending`: an interrupt must release it
