@@ -135,3 +135,20 @@ def test_modules_are_small_and_say_what_they_own():
         assert lines <= MAX_LINES, f"{module} has {lines} lines (at most ~{MAX_LINES})"
         doc = ast.get_docstring(ast.parse(path.read_text()))
         assert doc and len(doc) > 20, f"{module} has no docstring saying what it owns"
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def test_functions_of_the_harness_and_the_reports_are_short():
+    """No function in zoo/bench or zoo/report is over ~60 lines (split by what it does)."""
+    long = []
+    for module, path in _modules().items():
+        if _layer(module) not in ("bench", "report"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{module}.{node.name}: {lines} lines")
+    assert not long, long

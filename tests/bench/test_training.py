@@ -14,6 +14,7 @@ from zoo.bench.output.record import TrialRecord
 from zoo.bench.run.training import (
     EXPLOSION,
     Backup,
+    augmentation_layers,
     batches,
     build_optimizer,
     diverged,
@@ -21,6 +22,7 @@ from zoo.bench.run.training import (
     training_input,
     validation_input,
 )
+from zoo.errors import UsageError
 from zoo.specs import (
     parse_optimizer,
     parse_regularizer,
@@ -183,3 +185,34 @@ def test_a_backup_is_replaced_whole_or_not_at_all(tmp_path):
     fresh = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     fresh.load_weights(str(weights))  # whole: it loads
     assert not np.array_equal(fresh.layers[0].kernel.numpy(), np.ones((3, 2)))
+
+
+@pytest.mark.parametrize("p", [0.5, 1.0])
+def test_random_erasing_erases_the_documented_share_of_images(p):
+    """`random_erasing:p` erases a box in a share p of the images (Zhong et al.'s p), not a
+    share drawn from U(0, p) (Keras's reading of a bare factor: 25.5% at 0.5)."""
+    x = np.full((4096, 28, 28, 1), 0.5, "float32")
+    ((_, layer),) = augmentation_layers(parse_regularizer(f"random_erasing:{p}"), seed=0)
+    out = np.asarray(layer(x, training=True))
+    erased = float((np.abs(out - x).reshape(len(x), -1).max(axis=1) > 0).mean())
+    assert erased == pytest.approx(p, abs=0.02)
+
+
+@pytest.mark.parametrize("spec, alpha", [("cutmix:1.0", 1.0), ("cutmix:0.5", 0.5),
+                                         ("mixup:0.2", 0.2), ("mixup:2", 2.0)])  # fmt: skip
+def test_mixing_weights_follow_beta_alpha_alpha(spec, alpha):
+    """CutMix's and MixUp's mixing weight is Beta(alpha, alpha) (Yun et al. 2019, Zhang et al.
+    2018): mean 1/2, variance 1 / (4 (2 alpha + 1)). Keras's CutMix box lies inside the image,
+    so its label weight is the drawn one."""
+    x = np.zeros((8192, 8, 8, 1), "float32")
+    y = keras.utils.to_categorical(np.arange(len(x)) % 10, 10)
+    ((_, layer),) = augmentation_layers(parse_regularizer(spec), seed=0)
+    drawn = layer.get_random_transformation({"images": x, "labels": y}, training=True)
+    weights = np.asarray(drawn["mix_weight"]).ravel()
+    assert weights.mean() == pytest.approx(0.5, abs=0.02)
+    assert weights.var() == pytest.approx(1 / (4 * (2 * alpha + 1)), rel=0.1)
+
+
+def test_a_cutmix_alpha_keras_cannot_take_is_refused_before_any_training():
+    with pytest.raises(UsageError, match=r"cutmix must be a number in \[0, 1\]"):
+        parse_regularizer("cutmix:2")

@@ -82,3 +82,16 @@ def test_a_missing_tfds_set_offline_is_a_clear_data_error(tmp_path, monkeypatch)
     assert "tfds:kmnist: its 'train' split is not prepared" in text
     assert str(tmp_path) in text and "downloads are off" in text
     assert "With internet access TFDS downloads" in text
+
+
+def test_images_of_varying_size_are_refused_before_anything_is_made(mock, tmp_path):
+    """tf_flowers' images vary in size (None, None, 3): a clear exit 2 from the dry run and
+    from a run, no folder made (not TensorFlow's "Cannot batch tensors" from training)."""
+    from helpers import cli
+
+    out = tmp_path / "flowers"
+    for extra in (["--dry-run"], []):
+        run = cli("bench", "--profile", "smoke", "--models", "cnn_small", "--datasets",
+                  "tfds:tf_flowers", "--out", str(out), *extra)  # fmt: skip
+        assert run.returncode == 2 and "images of varying size" in run.stderr
+        assert "Traceback" not in run.stderr and not out.exists()

@@ -117,3 +117,39 @@ def test_evaluate_generator_scores_real_images_better_than_noise():
     assert good["fid"]["value"] * 10 < bad["fid"]["value"]
     assert good["coverage"]["classes_covered"] == 10 and not good["coverage"]["mode_collapse"]
     assert good["sample_grid_png"].startswith(b"\x89PNG")
+
+
+def test_fid_is_never_negative_even_at_rounding():
+    """FID(s, s) is 0: rounding left -2.8e-14 (shown as "-0.0") before it was clamped."""
+    rng = np.random.default_rng(3)
+    found = [frechet_distance(s, s) for s in (feature_stats(rng.normal(size=(300, 128)))
+                                               for _ in range(20))]  # fmt: skip
+    assert min(found) == 0.0 and all(f >= 0 for f in found)
+
+
+def test_fid_below_two_samples_is_refused_and_below_the_feature_dimension_flagged():
+    """Fewer than 2 images a side: no covariance, a UsageError (no LinAlgError). Not more
+    images than the classifier's 128 feature dimensions: a singular covariance, the FID is
+    flagged as not comparable; more: comparable."""
+    from zoo.bench import expand, load_suite
+    from zoo.errors import UsageError
+
+    rng = np.random.default_rng(0)
+    real = rng.random((300, 28, 28, 1)).astype("float32")
+
+    def generate(n, seed):
+        return np.random.default_rng(seed).random((n, 28, 28, 1)).astype("float32")
+
+    for bad in (1, 0):
+        with pytest.raises(UsageError, match="at least 2 images on each side"):
+            evaluate_generator(generate, real, num_samples=bad)
+    with pytest.raises(UsageError, match="the number of real images"):
+        evaluate_generator(generate, real[:1], num_samples=64)
+    few = evaluate_generator(generate, real, num_samples=64)
+    assert few["fid"]["comparable"] is False and "not comparable" in few["fid_note"]
+    assert few["fid"]["value"] >= 0
+    enough = evaluate_generator(generate, real, num_samples=200)
+    assert enough["fid"]["comparable"] is True and "fid_note" not in enough
+    for setting in ({"fid_samples": 1}, {"test_size": 1}):  # refused before any training
+        with pytest.raises(UsageError, match="at least 2 images on each side"):
+            expand(load_suite("zoo"), "smoke", {"models": ["dcgan"], **setting})

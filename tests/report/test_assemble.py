@@ -159,3 +159,26 @@ def test_gan_report_passes_over_sample_grids_that_were_not_kept(tmp_path):
     (tmp_path / "plots" / "dcgan_samples.png").unlink()
     text = write_report(tmp_path).read_text()  # no grid at all: no samples figure, no error
     assert "dcgan_samples.png" not in text and "## dcgan on fashion_mnist" in text
+
+
+@pytest.mark.parametrize("failed_seeds", [[0], [0, 1]])
+def test_failed_trials_in_any_position_do_not_stop_the_report(tmp_path, failed_seeds):
+    """A failed trial (no parameters, sizes, history or test scores) first in its table, or
+    every trial of a model failed: the report is written and lists them with their errors."""
+    store = Store(tmp_path)
+    for opt in ("adam", "sgd"):
+        for seed in (0, 1):
+            rec = fixture_record(opt, "none", seed, 0.8 + seed / 100)
+            if opt == "adam" and seed in failed_seeds:
+                rec = rec.replace(status="failed", error="ValueError: bad factor", test=None,
+                                  history={}, params=None, data_sizes={})  # fmt: skip
+            store.write(rec)
+    failing = fixture_record("adam", "none", 0, 0.0, model="cnn_vgg", status="failed")
+    store.write(failing.replace(error="ValueError: bad factor", test=None, history={},
+                                params=None, data_sizes={}))  # fmt: skip
+    text = write_report(tmp_path).read_text()
+    assert "## cnn_small on fashion_mnist" in text and "1,234 parameters" in text
+    assert "## cnn_vgg on fashion_mnist" in text and "? parameters" in text
+    assert "## Failed trials" in text and text.count("ValueError: bad factor") == 1 + len(
+        failed_seeds)  # fmt: skip
+    assert (tmp_path / "index.html").is_file()

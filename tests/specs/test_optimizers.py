@@ -41,12 +41,26 @@ def test_overrides_aliases_and_labels():
         ("adam:1e-3:2e-3", "only one bare value"),
         ("adam:lr=", "malformed override"),
         ("", "empty spec"),
+        ("adamw:wd=-0.1", "weight_decay must be a number >= 0"),
+        ("lion:lr=0.5:wd=2", "learning_rate x weight_decay = 1 >= 1"),
+        ("lion:beta_1=0", "keras.optimizers.Lion refuses it: Argument `beta_1` must be in"),
+        ("ftrl:learning_rate_power=0.5", "`learning_rate_power` needs to be negative or zero"),
+        ("adam:use_ema=true", "use_ema (Keras's weight averaging, EMA) is not supported"),
+        ("sgd:ema_momentum=0.9", "validate at the raw weights but test at the averaged ones"),
     ],
 )
 def test_bad_optimizer_specs(spec, message):
     with pytest.raises(UsageError) as err:
         parse_optimizer(spec)
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize("spec", ["lion:wd=1.0", "lion:wd=3", "adamw:wd=0.5", "muon:wd=1.5"])
+def test_decoupled_weight_decay_of_one_and_more_is_accepted(spec):
+    """Keras decays weights by w -= w * weight_decay * lr: a decay is not a fraction, only
+    lr x decay >= 1 is degenerate (Lion's authors use 3-10x AdamW's decay)."""
+    opt = parse_optimizer(spec)
+    assert opt.build().weight_decay == opt.kwargs["weight_decay"] >= 0.5
 
 
 def test_optimizer_pairs_for_gans():
@@ -57,3 +71,21 @@ def test_optimizer_pairs_for_gans():
         parse_optimizer_pair("adam/sgd/sgd")
     with pytest.raises(UsageError, match="Did you mean 'adam'"):
         parse_optimizer_pair("adam/adm")
+
+
+def test_a_decay_of_one_runs_from_the_command_line():
+    from helpers import cli
+
+    run = cli("bench", "--profile", "smoke", "--models", "cnn_small", "--optimizers",
+              "lion:wd=1.0", "--dry-run")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+
+
+def test_weight_averaging_is_refused_before_any_folder_is_made(tmp_path):
+    from helpers import cli
+
+    out = tmp_path / "ema"
+    run = cli("bench", "--profile", "smoke", "--models", "dcgan", "--optimizers",
+              "adam:lr=2e-4:beta_1=0.5:use_ema=true", "--regularizers", "none",
+              "--out", str(out))  # fmt: skip
+    assert run.returncode == 2 and "not supported" in run.stderr and not out.exists()

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import zoo
 from zoo.data import load_dataset
@@ -169,3 +170,31 @@ def test_cli_lists_the_pretrained_tags(capsys):
     assert [line.split()[0] for line in out] == SHIPPED
     cnn = out[SHIPPED.index("cnn_vgg.fashion_mnist")]
     assert "test accuracy 0.94" in cnn and "MB" in cnn
+
+
+TEXTS = ["", "?!... --", "A wonderful, moving film.", "a wonderful moving film", "GREAT acting!!!",
+         "great acting", "Loved it.<br /><br />Would watch again.", "word " * 5000,
+         "Überraschend GUT, très émouvant"]  # fmt: skip
+TEXT_PROBE = """
+import json, numpy as np, zoo
+model = zoo.build("bilstm.imdb", pretrained=True)
+out = [model.predict(t, verbose=0)[:, 0].tolist() for t in ([""], ["?!... --"], TEXTS)]
+print("RESULT" + json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+def test_any_text_scores_on_every_backend(backend):
+    """Empty and punctuation-only reviews (no token: an all-padding input), markup, a very
+    long review and non-ASCII letters give an (n, 1) array of probabilities on every backend;
+    texts the vectorizer's standardization (lower case, no punctuation) makes equal score
+    equal."""
+    env = dict(os.environ, KERAS_BACKEND=backend, ZOO_OFFLINE="1")
+    proc = subprocess.run([sys.executable, "-c", TEXT_PROBE.replace("TEXTS", repr(TEXTS))],
+                          capture_output=True, text=True, env=env, timeout=600)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    line = next(line for line in proc.stdout.splitlines() if line.startswith("RESULT"))
+    empty, punctuation, batch = json.loads(line[6:])
+    assert len(batch) == len(TEXTS) and all(0 <= p <= 1 for p in batch)
+    assert empty == punctuation == [pytest.approx(batch[0])] and batch[0] == batch[1]
+    assert batch[2] == pytest.approx(batch[3]) and batch[4] == pytest.approx(batch[5])

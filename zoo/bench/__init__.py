@@ -9,6 +9,7 @@
 - `campaign` (a whole `zoo bench` run) and `audit` (`zoo audit`).
 """
 
+from zoo.bench.output.record import TrialRecord
 from zoo.bench.output.store import Store
 from zoo.bench.plan.grid import expand
 from zoo.bench.plan.preflight import preflight
@@ -20,6 +21,7 @@ __all__ = [
     "RunSummary",
     "Store",
     "Trial",
+    "TrialRecord",
     "expand",
     "list_suites",
     "load_suite",

@@ -164,7 +164,9 @@ class KeepLastTokens(keras.layers.Layer):
     """Keep the last `length` token ids of each post-padded row, padding with 0 in front.
 
     `[[5, 6, 7, 0], [8, 0, 0, 0]]` with `length=2` gives `[[6, 7], [0, 8]]`. Id 0 is padding
-    only (out-of-vocabulary words are 1), so a row's length is its count of non-zero ids.
+    only (out-of-vocabulary words are 1), so a row's length is its count of non-zero ids. A
+    batch with no token at all (empty or punctuation-only texts: the vectorizer's output is
+    0 wide) gives rows of padding, as an all-padding review.
     """
 
     def __init__(self, length: int, **kwargs):
@@ -172,7 +174,8 @@ class KeepLastTokens(keras.layers.Layer):
         self.length = int(length)
 
     def call(self, ids):
-        ids = ops.cast(ids, "int32")
+        # `length` more padding columns: every index below is in range, even for 0-wide input.
+        ids = ops.pad(ops.cast(ids, "int32"), [[0, 0], [0, self.length]])
         lengths = ops.sum(ops.cast(ops.not_equal(ids, 0), "int32"), axis=1, keepdims=True)
         index = lengths - self.length + ops.expand_dims(ops.arange(self.length, dtype="int32"), 0)
         taken = ops.take_along_axis(ids, ops.maximum(index, 0), axis=1)

@@ -57,6 +57,13 @@ def describe(name: str) -> dict[str, Any]:
             f"{name} is not an image or text classification data set zoo can read (it needs "
             f"an `image` or `text` feature and a `label`; it has {', '.join(keys) or 'none'})."
         )
+    shape = tuple(keys[kind].shape) if kind == "image" else ()
+    if None in shape:
+        raise UsageError(
+            f"{name} has images of varying size (shape {shape}: None is a size that varies); "
+            "zoo trains on arrays of one shape and does not resize. Choose a data set of "
+            "fixed-size images (e.g. tfds:cifar10, tfds:eurosat, tfds:kmnist)."
+        )
     return {
         "kind": kind,
         "num_classes": int(label.num_classes),

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from matplotlib import image as mpl_image  # writes PNGs; needs no plotting backend
 
+from zoo.errors import UsageError
 from zoo.metrics import classifier
 
 SAMPLE_SEED = 0  # the latent batch behind every sample grid
@@ -26,6 +27,18 @@ GRID = 8  # sample grids are GRID x GRID images
 # A class counts as covered when it gets at least this share of its uniform share (1/K) of
 # the generated images: with 10 classes, 1% of them. Mode collapse: at most half covered.
 COVERED_FRACTION = 0.1
+MIN_SAMPLES = 2  # images a side: a covariance needs two
+
+
+def check_samples(num_samples: int, what: str = "num_samples") -> None:
+    """`UsageError` unless an FID can be computed from `num_samples` images a side."""
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 2:
+        raise UsageError(
+            f"{what} = {num_samples!r}: an FID needs at least {MIN_SAMPLES} images on each side "
+            "(it compares their covariances); it is comparable between runs only with more "
+            "images than the classifier's feature dimensions (128), and 10,000 is the usual "
+            "count."
+        )
 
 
 def feature_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -53,7 +66,8 @@ def frechet_distance(
     eig = np.linalg.eigvalsh((middle + middle.T) / 2)
     tr_covmean = float(np.sqrt(np.clip(eig, 0, None)).sum())
     diff = mu_a - mu_b
-    return float(diff @ diff + np.trace(s_a) + np.trace(s_b) - 2 * tr_covmean)
+    # A distance: rounding can leave -1e-14 where the two are the same (FID(s, s) = 0).
+    return max(0.0, float(diff @ diff + np.trace(s_a) + np.trace(s_b) - 2 * tr_covmean))
 
 
 def class_coverage(probs: np.ndarray) -> dict[str, Any]:
@@ -122,10 +136,15 @@ def evaluate_generator(
 
     `num_samples` images are generated from latent seed FID_SEED and compared with up to as
     many `real_images` (the test split). The numbers of images are returned with the score;
-    FIDs from different sample counts are not comparable (FID is biased upwards for small n).
+    FIDs from different sample counts are not comparable (FID is biased upwards for small n),
+    and one from fewer images a side than feature dimensions (a singular covariance) is
+    flagged `comparable: False` with the reason in `fid_note`. Fewer than 2 images a side:
+    `UsageError`.
     Only 28x28x1 images can be scored (the shipped classifier is Fashion-MNIST's); for other
     shapes `fid` and `coverage` are None with the reason in `fid_note`.
     """
+    check_samples(num_samples)
+    check_samples(len(real_images), "the number of real images")
     samples = generate(GRID * GRID, SAMPLE_SEED)
     out: dict[str, Any] = {"sample_grid_png": png_bytes(image_grid(samples))}
     if tuple(real_images.shape[1:]) != (28, 28, 1):
@@ -149,5 +168,10 @@ def evaluate_generator(
         "n_real": len(real),
         "features": f"{classifier.NAME} ({classifier.card()['sha256'][:12]})",
     }
+    dim, n = fake_features.shape[1], min(len(real), int(num_samples))
+    out["fid"]["comparable"] = n > dim
+    if n <= dim:
+        out["fid_note"] = (f"not comparable: {n} images a side, not more than the {dim} "
+                           "feature dimensions (a singular covariance)")  # fmt: skip
     out["coverage"] = class_coverage(fake_probs)
     return out

@@ -72,6 +72,9 @@ def leading_group(table: Table) -> str | None:
         return f"{lead} is the only cell."
     if n < 2:
         return f"{lead} leads, but one seed cannot separate it from the rest."
+    if not sep.adjusted_p:
+        others = len(cells) - 1
+        return f"{lead} is the only cell with a result (no seed of the other {others} finished)."
     tied = [c for c in sep.tied if c != sep.leader]
     if not tied:
         least = min(sep.stats[c][2] for c in sep.adjusted_p)
@@ -214,14 +217,15 @@ def tuning_changes(tuning: dict[str, Any] | None, model: str, task: str) -> str 
 
 
 def time_to_target(summary: pd.DataFrame) -> str | None:
-    """The fastest cell to the target validation accuracy (every seed reaching it)."""
+    """The fastest cell to the target validation score (every seed reaching it)."""
     sub = summary[summary["target"].notna() & summary["target_seconds_mean"].notna()]
     if sub.empty:
         return None
     best = sub.loc[sub["target_seconds_mean"].idxmin()]
     total = int(summary["target"].notna().sum())
+    metric = tasks.task(best["task"]).metric
     return (
-        f"fastest to {best['target']:g} validation accuracy: `{best['optimizer']}` + "
+        f"fastest to {best['target']:g} validation {metric}: `{best['optimizer']}` + "
         f"`{best['regularizer']}` ({best['target_seconds_mean']:.1f} s of training, mean of "
         f"{_seeds(int(best['target_reached']))}); {len(sub)} of {total} cells reached it with "
         "every seed."

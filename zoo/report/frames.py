@@ -56,6 +56,7 @@ def _generator_columns(r: TrialRecord) -> dict[str, Any]:
     return {
         "fid_samples": fid.n_generated if fid else np.nan,
         "fid_untrained": fid.untrained if fid and fid.untrained is not None else np.nan,
+        "fid_comparable": fid.comparable if fid else np.nan,
         "classes_covered": (r.test or {}).get("classes_covered", np.nan),
         "num_classes": cov.num_classes if cov else np.nan,
         "kl_uniform": (r.test or {}).get("kl_uniform", np.nan),

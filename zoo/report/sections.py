@@ -195,14 +195,20 @@ def model_sections(doc, records, results, summary, tuning, by_hash, store, plot_
 
 
 def _model_header(doc: Document, title: str, sub, summary, model: str, t: Task) -> None:
-    """The model's heading, its data, budget and size, and its table."""
-    first = sub.iloc[0]
+    """The model's heading, its data, budget and size (read off a trial that ran: a failed
+    one may have none of them), and its table."""
+    ran = sub[sub["status"] != "failed"]
+    first = (ran if len(ran) else sub).iloc[0]
+
+    def count(column: str) -> str:
+        return f"{int(first[column]):,}" if pd.notna(first[column]) else "?"
+
     doc.heading(title)
     doc.paragraph(
-        f"{int(first['train_size'])} training examples, {int(first['test_size'])} test "
-        f"examples, {_plural(int(first['epochs']), 'epoch')}, "
-        f"batch size {int(first['batch_size'])}, "
-        f"{int(first['params']):,} parameters; seeds: "
+        f"{count('train_size').replace(',', '')} training examples, "
+        f"{count('test_size').replace(',', '')} test examples, "
+        f"{_plural(int(first['epochs']), 'epoch')}, batch size {int(first['batch_size'])}, "
+        f"{count('params')} parameters; seeds: "
         f"{', '.join(map(str, sorted(sub['seed'].unique())))}."
     )
     if t.generative:
@@ -230,6 +236,8 @@ def _figures(doc, records, results, summary, store, plot_dir, model, name, t: Ta
         plots.final_metric(results, model, plot_dir / f"{name}_final_{t.metric}.png"),
         plots.heatmap(summary, model, plot_dir / f"{name}_heatmap.png"),
     ]
+    if not any(r.history for r in records if r.model == model):
+        return figs  # no trial trained an epoch: no curves to draw
     if not t.generative:
         figs.append(plots.learning_curves(records, model, plot_dir / f"{name}_learning_curves.png"))
         return figs

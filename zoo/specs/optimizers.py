@@ -60,10 +60,18 @@ SCHEDULE_FREE = {"schedule_free_adamw"}  # optimizers that take no learning-rate
 
 ALIASES = {"lr": "learning_rate", "wd": "weight_decay"}
 SHORT = {v: k for k, v in ALIASES.items()}
-# Keywords that must be > 0, and those that must lie in [0, 1).
+# Keywords that must be > 0, those that must lie in [0, 1), and those that must be >= 0.
+# Decoupled weight decay is not a fraction: Keras applies `w -= w * weight_decay * lr` each
+# step (`Optimizer._apply_weight_decay`), so only lr x weight_decay >= 1 is degenerate (Lion's
+# authors use 3-10x AdamW's decay, and decays of 1 and more are common with Lion).
 POSITIVE = {"learning_rate", "clipnorm", "clipvalue", "global_clipnorm", "epsilon"}
-UNIT_INTERVAL = {"momentum", "beta_1", "beta_2", "rho", "weight_decay", "adam_beta_1",
-                 "adam_beta_2", "adam_weight_decay"}  # fmt: skip
+UNIT_INTERVAL = {"momentum", "beta_1", "beta_2", "rho", "adam_beta_1", "adam_beta_2"}
+NON_NEGATIVE = {"weight_decay", "adam_weight_decay"}
+# Keras's weight averaging (EMA): refused until the harness supports it end to end. Keras
+# swaps the averaged weights in only at the end of `fit`, so validation (what tuning reads)
+# would be measured at the raw weights and the test at the averaged ones; a GAN's second
+# optimizer loses its average; JAX and torch fail on the GAN ("length of model variables").
+EMA = {"use_ema", "ema_momentum", "ema_overwrite_frequency"}
 
 
 def _keras_class(class_name: str) -> type:
@@ -155,6 +163,14 @@ def parse_optimizer(spec: str | OptimizerSpec) -> OptimizerSpec:
     valid = _valid_keywords(class_name)
     for typed, text in keywords.items():
         key = ALIASES.get(typed, typed)
+        if key in EMA:
+            raise UsageError(
+                f"{spec!r}: {typed} (Keras's weight averaging, EMA) is not supported: the "
+                "harness would validate at the raw weights but test at the averaged ones, and "
+                "a GAN would average one of its two networks only. Leave it out; weight "
+                "averaging as a compared method is future work (schedule_free_adamw averages "
+                "its iterates and is evaluated at them)."
+            )
         if key not in valid:
             raise unknown_name(
                 f"keyword for {name}", typed, ["lr", *valid], plural=f"keywords for {name}"
@@ -164,8 +180,32 @@ def parse_optimizer(spec: str | OptimizerSpec) -> OptimizerSpec:
             raise UsageError(f"{spec!r}: {key} must be a positive number, got {text}.")
         if key in UNIT_INTERVAL and not (0 <= value < 1):
             raise UsageError(f"{spec!r}: {key} must be in [0, 1), got {text}.")
-        kwargs[key] = float(value) if key in POSITIVE | UNIT_INTERVAL else value
+        if key in NON_NEGATIVE and (isinstance(value, bool) or value < 0):
+            raise UsageError(f"{spec!r}: {key} must be a number >= 0, got {text}.")
+        kwargs[key] = float(value) if key in POSITIVE | UNIT_INTERVAL | NON_NEGATIVE else value
+    _check_decay(spec, kwargs)
+    _check_with_keras(spec, class_name, kwargs)
     return OptimizerSpec(name=name, kwargs=kwargs)
+
+
+def _check_decay(spec: str, kwargs: dict[str, Any]) -> None:
+    """`UsageError` where decoupled weight decay would zero or flip the weights in one step."""
+    decay, lr = kwargs.get("weight_decay"), kwargs["learning_rate"]
+    if decay and lr * decay >= 1:
+        raise UsageError(
+            f"{spec!r}: learning_rate x weight_decay = {lr * decay:g} >= 1. Keras decays every "
+            "weight by w -= w * weight_decay * learning_rate each step, so this zeroes or flips "
+            "the weights at the first step; lower the learning rate or the decay."
+        )
+
+
+def _check_with_keras(spec: str, class_name: str, kwargs: dict[str, Any]) -> None:
+    """`UsageError` for settings the Keras class itself refuses (its own ranges, e.g. Lion's
+    beta_1 in (0, 1], FTRL's learning_rate_power <= 0), before any trial is planned."""
+    try:
+        _keras_class(class_name)(**kwargs)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"{spec!r}: keras.optimizers.{class_name} refuses it: {exc}") from None
 
 
 def muon_split(model) -> str:

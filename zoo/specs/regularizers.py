@@ -9,7 +9,9 @@ label smoothing and data augmentation.
 A component may carry its strength: `l2:1e-4`, `dropout:0.3`, `l1l2:l1=1e-5:l2=1e-4`,
 `label_smoothing:0.1`, `augment:0.1` (the translation, a fraction of the image size; with a
 horizontal flip), `random_erasing:0.5` (the share of images that get a box erased),
-`mixup:0.2` and `cutmix:1.0` (the Beta distribution's alpha). A spec resolves to a
+`mixup:0.2` and `cutmix:1.0` (the alpha of the Beta(alpha, alpha) distribution of the mixing
+weight, as in Zhang et al. 2018 and Yun et al. 2019; Keras's `CutMix` takes alpha <= 1 only,
+so larger ones are refused here). A spec resolves to a
 `Regularization`, which model builders and the harness read: `kernel_regularizer()` for the
 weight penalty (`keras.regularizers.L1L2`), `dropout` for the rate, `batchnorm` and
 `spectral_norm` as flags, `label_smoothing` for the loss, and the augmentation strengths for
@@ -58,7 +60,7 @@ DEFAULTS = {
 RANGES = {"l1": (0, None, False), "l2": (0, None, False), "dropout": (0, 1, False),
           "label_smoothing": (0, 1, False), "augment": (0, 1, False),
           "random_erasing": (0, 1, True), "mixup": (0, None, False),
-          "cutmix": (0, None, False)}  # fmt: skip
+          "cutmix": (0, 1, True)}  # fmt: skip
 AUGMENTATIONS = ("augment", "random_erasing", "mixup", "cutmix")  # act on training batches
 COMPONENTS = [
     "none", "l1", "l2", "l1l2", "dropout", "batchnorm", "spectral_norm", "label_smoothing",

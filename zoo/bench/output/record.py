@@ -52,13 +52,16 @@ class TimeToTarget:
 class FID:
     """A generator's Fréchet distance (`zoo.metrics.gan`): `value` between `n_generated` and
     `n_real` images in the feature space of the classifier `features` names; `untrained`:
-    the same generator's before training (the scale a trained one is judged on)."""
+    the same generator's before training (the scale a trained one is judged on);
+    `comparable`: False where fewer images a side than feature dimensions made the
+    covariance singular (`fid_note` says so)."""
 
     value: float
     n_generated: int
     n_real: int
     features: str
     untrained: float | None = None
+    comparable: bool = True
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from zoo.bench.plan.trial import Trial
 from zoo.bench.run.provenance import versions as backend_versions
 from zoo.data import dataset_info
 from zoo.errors import UsageError, unknown_name
+from zoo.metrics.gan import check_samples
 from zoo.models import model_info
 from zoo.specs import parse_optimizer_pair, parse_regularizer, parse_schedule
 from zoo.specs.optimizers import SCHEDULE_FREE
@@ -164,11 +165,10 @@ def _settings(suite: Suite, prof: dict, grid: dict, overrides: dict) -> dict[str
     _positive("test_size", s["test_size"], allow_none=True)
     _positive("val_size", s["val_size"], allow_zero=True)
     _positive("fid_samples", s["fid_samples"])
+    check_samples(s["fid_samples"], "fid_samples")
     target = s["target"]
-    if target is not None and (
-        isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target <= 1
-    ):
-        raise UsageError(f"target must be a validation accuracy in (0, 1], got {target!r}.")
+    if target is not None and (isinstance(target, bool) or not isinstance(target, int | float)):
+        raise UsageError(f"target must be a number (a validation score), got {target!r}.")
     if s["tune"] is not None and s["tune"] != "off":
         parse_budget(s["tune"])
     for key in ("data_options", "model_options"):
@@ -206,8 +206,14 @@ def _check_models(infos, s: dict[str, Any], optimizers, regularizers) -> None:
                 f"target = {target}: a target validation score applies to models with a "
                 f"validation metric, and {info.name} has none (its task: {t.name})."
             )
+        if target is not None and t.percent and not 0 < target <= 1:
+            raise UsageError(
+                f"target must be a validation {t.metric} in (0, 1] for {info.name}, got {target!r}."
+            )
         if target is not None and not s["val_size"]:
             raise UsageError(f"target = {target} needs a validation split: set val_size > 0.")
+        if t.generative and s["test_size"] is not None:  # the real images of its FID
+            check_samples(s["test_size"], f"test_size of {info.name}")
         info.check_options(s["model_options"])
         for reg in regularizers:
             info.check_regularizer(reg)
