@@ -89,3 +89,30 @@ def test_weight_averaging_is_refused_before_any_folder_is_made(tmp_path):
               "adam:lr=2e-4:beta_1=0.5:use_ema=true", "--regularizers", "none",
               "--out", str(out))  # fmt: skip
     assert run.returncode == 2 and "not supported" in run.stderr and not out.exists()
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_what_build_returns_trains_as_the_harness_trains_it(name):
+    """A user's `compile(spec.build())` then `fit` (the optimizer built inside `fit`) and the
+    harness's way (built on the model's weights before `compile`) train the same weights.
+    Schedule-Free AdamW did not: `fit` dropped its z = weights initialization."""
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.random((128, 6)).astype("float32")
+    y = (x.sum(axis=1) > 3).astype("int32")
+
+    def trained(prebuilt: bool) -> np.ndarray:
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.BatchNormalization(),
+                                  keras.layers.Dense(2, activation="softmax")])  # fmt: skip
+        optimizer = parse_optimizer(name).build()
+        if prebuilt:
+            optimizer.build(model.trainable_variables)
+        model.compile(optimizer, "sparse_categorical_crossentropy")
+        model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+        return np.concatenate([w.ravel() for w in model.get_weights()])
+
+    np.testing.assert_array_equal(trained(prebuilt=False), trained(prebuilt=True))

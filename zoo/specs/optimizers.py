@@ -74,7 +74,26 @@ NON_NEGATIVE = {"weight_decay", "adam_weight_decay"}
 EMA = {"use_ema", "ema_momentum", "ema_overwrite_frequency"}
 
 
+@keras.saving.register_keras_serializable(package="zoo")
+class ScheduleFreeAdamW(keras.optimizers.ScheduleFreeAdamW):
+    """Keras's Schedule-Free AdamW, its averaged sequence z starting at the weights however it
+    is built. Keras sets z = weights in `build` with an assignment that `fit` drops (it builds
+    a compiled model's optimizer in a symbolic scope), so `compile(optimizer)` then `fit`
+    started z at zero (a model with batch norm stayed at chance) while the harness, which
+    builds the optimizer on the model's weights first, did not. Setting z to the weights at
+    the first step makes both train the same numbers (z is already the weights there when
+    `build` took effect)."""
+
+    def update_step(self, gradient, variable, learning_rate):
+        z = self._momentums[self._get_variable_index(variable)]
+        self.assign(z, keras.ops.where(keras.ops.equal(self.iterations, 0), variable, z))
+        return super().update_step(gradient, variable, learning_rate)
+
+
 def _keras_class(class_name: str) -> type:
+    """The optimizer class for a Keras class name (zoo's `ScheduleFreeAdamW` for that one)."""
+    if class_name == ScheduleFreeAdamW.__name__:
+        return ScheduleFreeAdamW
     return getattr(keras.optimizers, class_name)
 
 

@@ -33,7 +33,7 @@ from zoo.bench.plan.trial import Trial
 from zoo.bench.run import reuse
 from zoo.bench.run.history import read_history, time_to_target
 from zoo.bench.run.provenance import environment
-from zoo.bench.run.trainers import trainer
+from zoo.bench.run.trainers import Classifier, Generator, trainer
 from zoo.bench.run.training import (
     AveragedWeightsForEvaluation,
     Backup,
@@ -113,7 +113,7 @@ def _steps(trial, data_dir, on_epoch, checkpoint_dir, save_weights, tensorboard_
     t = trial_task(trial)
     ds = prepare_data(trial, data_dir)
     session = build_and_compile(trial, t, ds)
-    before = trainer(t).before_fit(session.model, ds, trial)
+    before = session.trainer.before_fit(session.model, ds, trial)
     fitted = fit(trial, t, ds, session, on_epoch, checkpoint_dir, tensorboard_dir)
     out = fitted.fields(trial, ds, session.model)
     if fitted.monitor.diverged_epoch is not None:
@@ -121,7 +121,7 @@ def _steps(trial, data_dir, on_epoch, checkpoint_dir, save_weights, tensorboard_
         return out | {"status": "diverged", "diverged_epoch": fitted.monitor.diverged_epoch,
                       "diverged_because": why}  # fmt: skip
     t_eval = time.perf_counter()
-    out |= trainer(t).evaluate(session.model, ds, trial, t, before, out["epochs_run"])
+    out |= session.trainer.evaluate(session.model, ds, trial, t, before, out["epochs_run"])
     out["eval_time_s"] = time.perf_counter() - t_eval
     if save_weights and out["status"] == "ok":
         out |= kept_files(session.model, ds.vocabulary, out.get("attachments", {}))
@@ -149,11 +149,13 @@ def deterministic_ops() -> None:
 
 @dataclass
 class Session:
-    """A compiled model, its optimizers and its shape key (`zoo.bench.run.reuse`)."""
+    """A compiled model, its optimizers, its shape key (`zoo.bench.run.reuse`) and the
+    trainer of its kind (`zoo.bench.run.trainers`)."""
 
     model: keras.Model
     optimizers: list
     shape: str | None
+    trainer: Classifier | Generator
 
 
 def build_and_compile(trial: Trial, t: Task, ds: Dataset) -> Session:
@@ -168,13 +170,14 @@ def build_and_compile(trial: Trial, t: Task, ds: Dataset) -> Session:
     model = builder(**ds.model_kwargs, **trial.model_options, regularizer=trial.regularizer)
     schedule = trial.schedule or parse_schedule(None)
     steps = trial.epochs * steps_per_epoch(len(ds.x_train), trial.batch_size)
-    optimizers = trainer(t).optimizers(trial, model, schedule, steps)
+    kind = trainer(t)
+    optimizers = kind.optimizers(trial, model, schedule, steps)
     shape = reuse.trial_key(trial) if not jit else None
     compiled = reuse.take(shape, model, optimizers)
     if compiled is not None:
-        return Session(compiled.model, compiled.optimizers, shape)
-    trainer(t).compile(model, optimizers, t, trial, jit)
-    return Session(model, optimizers, shape)
+        return Session(compiled.model, compiled.optimizers, shape, kind)
+    kind.compile(model, optimizers, t, trial, jit)
+    return Session(model, optimizers, shape, kind)
 
 
 @dataclass
@@ -213,7 +216,7 @@ def fit(trial, t: Task, ds: Dataset, session: Session, on_epoch, checkpoint_dir,
         tensorboard_dir) -> Fitted:  # fmt: skip
     """`model.fit` with the epoch monitor, evaluation at averaged weights, checkpoints and
     TensorBoard logs; afterwards the model holds the weights it is evaluated at."""
-    train, validation = trainer(t).inputs(trial, t, ds)
+    train, validation = session.trainer.inputs(trial, t, ds)
     monitor = EpochMonitor(on_epoch, t.chance(ds.num_classes))
     callbacks = [monitor, AveragedWeightsForEvaluation(session.optimizers)]
     callbacks += _checkpoints(checkpoint_dir)
