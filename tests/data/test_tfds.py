@@ -95,3 +95,52 @@ def test_images_of_varying_size_are_refused_before_anything_is_made(mock, tmp_pa
                   "tfds:tf_flowers", "--out", str(out), *extra)  # fmt: skip
         assert run.returncode == 2 and "images of varying size" in run.stderr
         assert "Traceback" not in run.stderr and not out.exists()
+
+
+# Tiny images with a `train` split only, as eurosat has: prepared for real, offline, in a
+# process of its own (TFDS looks for a builder's code beside its module).
+TRAIN_ONLY = """
+import sys
+import numpy as np
+import tensorflow_datasets as tfds
+
+class TrainOnlyImages(tfds.core.GeneratorBasedBuilder):
+    VERSION = tfds.core.Version("1.0.0")
+
+    def _info(self):
+        features = tfds.features.FeaturesDict({
+            "image": tfds.features.Image(shape=(8, 8, 1)),
+            "label": tfds.features.ClassLabel(num_classes=2)})
+        return tfds.core.DatasetInfo(builder=self, features=features,
+                                     supervised_keys=("image", "label"))
+
+    def _split_generators(self, dl_manager):
+        return {"train": self._generate_examples()}
+
+    def _generate_examples(self):
+        rng = np.random.default_rng(0)
+        for i in range(16):
+            yield i, {"image": rng.integers(0, 255, (8, 8, 1), dtype="uint8"), "label": i % 2}
+
+TrainOnlyImages(data_dir=sys.argv[1]).download_and_prepare()
+"""
+
+
+def test_a_set_without_a_test_split_is_refused_before_anything_is_made(tmp_path):
+    """A prepared TFDS set with no `test` split: exit 2 naming the splits it has, from the
+    dry run and from a run (no folder made), not "not prepared ... could not be downloaded"."""
+    import subprocess
+    import sys
+
+    from helpers import cli
+
+    prepared = subprocess.run([sys.executable, "-c", TRAIN_ONLY, str(tmp_path / "tfds")],
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert prepared.returncode == 0, prepared.stderr[-2000:]
+    tfds.core.add_data_dir(str(tmp_path / "tfds"))
+    out = tmp_path / "out"
+    for extra in (["--dry-run"], []):
+        run = cli("bench", "--profile", "smoke", "--models", "cnn_small", "--datasets",
+                  "tfds:train_only_images", "--out", str(out), *extra)  # fmt: skip
+        assert run.returncode == 2 and "has no test split (its splits: train)" in run.stderr
+        assert "Traceback" not in run.stderr and not out.exists()

@@ -57,6 +57,7 @@ def describe(name: str) -> dict[str, Any]:
             f"{name} is not an image or text classification data set zoo can read (it needs "
             f"an `image` or `text` feature and a `label`; it has {', '.join(keys) or 'none'})."
         )
+    _check_splits(name, builder)
     shape = tuple(keys[kind].shape) if kind == "image" else ()
     if None in shape:
         raise UsageError(
@@ -71,6 +72,19 @@ def describe(name: str) -> dict[str, Any]:
         "version": str(builder.version),
         "description": f"TFDS {name[len(PREFIX) :]} {builder.version}, {kind} classification",
     }
+
+
+def _check_splits(name: str, builder) -> None:
+    """`UsageError` if a prepared data set lacks a `train` or a `test` split (TFDS knows a
+    set's splits once it is prepared; before that, loading says what is missing)."""
+    splits = sorted(builder.info.splits)
+    missing = [s for s in ("train", "test") if splits and s not in splits]
+    if missing:
+        raise UsageError(
+            f"{name} has no {' or '.join(missing)} split (its splits: {', '.join(splits)}): "
+            "zoo trains on `train`, carves the validation split out of it, and scores on "
+            "`test`. Choose a data set that has both (e.g. tfds:cifar10, tfds:kmnist)."
+        )
 
 
 def _arrays(name: str, split: str, data_dir, download: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -109,6 +123,7 @@ def load(
     `verify` has no effect: TFDS checks its downloads against its own registered checksums.
     """
     info = describe(name)
+    _check_splits(name, _builder(name, data_dir))  # where --data-dir points, too
     download = download and not offline()
     x_train, y_train = _arrays(name, "train", data_dir, download)
     x_test, y_test = _arrays(name, "test", data_dir, download)
