@@ -59,3 +59,21 @@ def test_separation_names_the_leader_and_the_tied_group():
     assert set(s.tied) == {"a", "c"}
     fid = separation({"x": [30, 31, 29], "y": [60, 61, 59]}, higher_is_better=False)
     assert fid.leader == "x" and fid.separated("y")
+
+
+def test_identical_cells_are_never_separated():
+    """Every seed of both cells scored exactly 0.9 (7 seeds against 3): the mean of seven
+    0.9s is 0.9000000000000001 and its std 1e-16, pure rounding; p must be 1, not 0.0498.
+    Constant cells of 2-8 seeds a side, at several values: p = 1 every time."""
+    from zoo.metrics.stats import describe
+
+    assert welch(describe([0.9] * 7), describe([0.9] * 3))[0] == 1.0
+    for value in (0.1, 0.3, 0.7, 0.9, 0.8774, 41.7):
+        for n1 in range(2, 9):
+            for n2 in range(2, 9):
+                assert welch(describe([value] * n1), describe([value] * n2))[0] == 1.0
+    sep = separation({"a": [0.9] * 7, "b": [0.9] * 3}, higher_is_better=True)
+    assert not sep.separated("b") and sep.tied == ["a", "b"]
+    # Real differences still count: constant but different, and noisy samples.
+    assert welch(describe([0.9] * 3), describe([0.8] * 3))[0] == 0.0
+    assert welch(describe([0.90, 0.91, 0.92]), describe([0.80, 0.81, 0.79]))[0] < 0.01
