@@ -87,13 +87,19 @@ def test_a_missing_tfds_set_offline_is_a_clear_data_error(tmp_path, monkeypatch)
 def test_images_of_varying_size_are_refused_before_anything_is_made(mock, tmp_path):
     """tf_flowers' images vary in size (None, None, 3): a clear exit 2 from the dry run and
     from a run, no folder made (not TensorFlow's "Cannot batch tensors" from training)."""
+    _refused_before_anything(tmp_path, "tfds:tf_flowers", "images of varying size")
+
+
+def _refused_before_anything(tmp_path, dataset: str, message: str) -> None:
+    """`zoo bench` on `dataset` exits 2 with `message`, from the dry run and from a run, and
+    makes no output folder."""
     from helpers import cli
 
-    out = tmp_path / "flowers"
+    out = tmp_path / "out"
     for extra in (["--dry-run"], []):
-        run = cli("bench", "--profile", "smoke", "--models", "cnn_small", "--datasets",
-                  "tfds:tf_flowers", "--out", str(out), *extra)  # fmt: skip
-        assert run.returncode == 2 and "images of varying size" in run.stderr
+        run = cli("bench", "--profile", "smoke", "--models", "cnn_small", "--datasets", dataset,
+                  "--out", str(out), *extra)  # fmt: skip
+        assert run.returncode == 2 and message in run.stderr
         assert "Traceback" not in run.stderr and not out.exists()
 
 
@@ -132,15 +138,9 @@ def test_a_set_without_a_test_split_is_refused_before_anything_is_made(tmp_path)
     import subprocess
     import sys
 
-    from helpers import cli
-
     prepared = subprocess.run([sys.executable, "-c", TRAIN_ONLY, str(tmp_path / "tfds")],
                               capture_output=True, text=True, timeout=300)  # fmt: skip
     assert prepared.returncode == 0, prepared.stderr[-2000:]
     tfds.core.add_data_dir(str(tmp_path / "tfds"))
-    out = tmp_path / "out"
-    for extra in (["--dry-run"], []):
-        run = cli("bench", "--profile", "smoke", "--models", "cnn_small", "--datasets",
-                  "tfds:train_only_images", "--out", str(out), *extra)  # fmt: skip
-        assert run.returncode == 2 and "has no test split (its splits: train)" in run.stderr
-        assert "Traceback" not in run.stderr and not out.exists()
+    _refused_before_anything(tmp_path, "tfds:train_only_images",
+                             "has no test split (its splits: train)")  # fmt: skip
