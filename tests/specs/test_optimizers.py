@@ -1,4 +1,8 @@
-"""Optimizer specs (`zoo.specs.optimizers`): names, defaults, overrides, GAN pairs."""
+"""Optimizer specs (`zoo.specs.optimizers`): names, defaults, overrides, GAN pairs, the
+Schedule-Free warmup."""
+
+import json
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +51,10 @@ def test_overrides_aliases_and_labels():
         ("ftrl:learning_rate_power=0.5", "`learning_rate_power` needs to be negative or zero"),
         ("adam:use_ema=true", "use_ema (Keras's weight averaging, EMA) is not supported"),
         ("sgd:ema_momentum=0.9", "validate at the raw weights but test at the averaged ones"),
+        ("schedule_free_adamw:warmup=1", "warmup must be in [0, 1), a share of the trial's"),
+        ("schedule_free_adamw:warmup=-0.1", "warmup must be in [0, 1)"),
+        ("adam:warmup=0.1", "unknown keyword for adam 'warmup'"),
+        ("schedule_free_adamw:warmup_steps=9", "'warmup_steps'. Did you mean 'warmup'?"),
     ],
 )
 def test_bad_optimizer_specs(spec, message):
@@ -116,3 +124,33 @@ def test_what_build_returns_trains_as_the_harness_trains_it(name):
         return np.concatenate([w.ravel() for w in model.get_weights()])
 
     np.testing.assert_array_equal(trained(prebuilt=False), trained(prebuilt=True))
+
+
+def test_schedule_free_warms_up_over_a_share_of_the_trials_steps():
+    """`warmup` (default 0.05, Defazio et al. 2024) is in the spec's keywords, hence in the
+    trial config and hash, and becomes Keras's `warmup_steps` at build over the trial's steps."""
+    from zoo.bench.run.training import build_optimizer
+    from zoo.specs import parse_schedule
+
+    spec = parse_optimizer("schedule_free_adamw")
+    assert spec.kwargs == {"learning_rate": 0.0025, "warmup": 0.05}
+    assert spec.label == "schedule_free_adamw" and spec.to_config()["kwargs"]["warmup"] == 0.05
+    assert spec.build(total_steps=1000).warmup_steps == 50
+    assert build_optimizer(spec, parse_schedule(None), 430).warmup_steps == 22  # round(21.5)
+    assert spec.build().warmup_steps == 0  # a bare build: no trial, no steps to share
+    assert "warmup" not in spec.build(total_steps=10).get_config()
+    other = parse_optimizer("schedule_free_adamw:warmup=0.1")
+    assert other.label == "schedule_free_adamw:warmup=0.1" and other.kwargs["warmup"] == 0.1
+    assert parse_optimizer("schedule_free_adamw:warmup=0").build(total_steps=99).warmup_steps == 0
+
+
+def test_a_record_from_before_the_warmup_rebuilds_to_its_hash_without_warmup():
+    from zoo.bench.output.record import TrialRecord
+    from zoo.bench.plan.trial import trial_of
+
+    reports = Path(__file__).resolve().parents[2] / "reports" / "quick" / "results"
+    data = json.loads((reports / "00cc1889d640ad70.json").read_text())
+    record = TrialRecord.from_json(data)
+    assert "warmup" not in record.config["optimizer"]["kwargs"]
+    trial = trial_of(record.config, record.config_hash)
+    assert trial is not None and trial.optimizer.build(total_steps=1000).warmup_steps == 0

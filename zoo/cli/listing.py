@@ -11,7 +11,7 @@ def cmd_list(args) -> int:
     from zoo.models import build, list_models, model_info
     from zoo.models.pretrained import cards
     from zoo.specs import REGULARIZERS, SCHEDULES, parse_regularizer
-    from zoo.specs.optimizers import NOTES, OPTIMIZERS, muon_split
+    from zoo.specs.optimizers import NOTES, OPTIMIZERS, WARMUP, keras_kwargs, muon_split
 
     if args.what == "models" and args.pretrained:
         for tag, c in cards().items():
@@ -25,8 +25,9 @@ def cmd_list(args) -> int:
             print(f"{'':10s} model_options: {options or '-'}")
     elif args.what == "optimizers":
         for name, (cls, kwargs) in OPTIMIZERS.items():
-            extra = ", ".join(f"{k}={v}" for k, v in kwargs.items())
-            print(f"{name:19s} keras.optimizers.{cls}({extra})")
+            extra = ", ".join(f"{k}={v}" for k, v in keras_kwargs(kwargs).items())
+            own = "".join(f" {k}={v}" for k, v in kwargs.items() if k in WARMUP)  # zoo's own
+            print(f"{name:19s} keras.optimizers.{cls}({extra}){own}")
             if name in NOTES:
                 print(f"{'':19s} {NOTES[name]}")
             if name == "muon":

@@ -5,6 +5,8 @@
 
 Overrides are any keyword of the Keras optimizer class (`beta_1`, `clipnorm`, `weight_decay`,
 ...), with `lr` short for `learning_rate`; a bare value (`adam:3e-4`) is the learning rate.
+One keyword is the zoo's own: `warmup` (Schedule-Free AdamW), a share of the trial's steps
+that `OptimizerSpec.build` turns into the Keras class's `warmup_steps` (`WARMUP`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from zoo.specs.parse import fmt_value, parse_value, split_spec
 # FTRL-Proximal without L1/L2 reduces to (McMahan 2011)); the others are Keras's defaults
 # (Lamb 1e-3; Muon 1e-3, which its Moonlight update scaling makes AdamW-compatible, Liu et al.
 # 2025; Schedule-Free AdamW 2.5e-3, as in Defazio et al. 2024's reference code).
+# Schedule-Free AdamW warms its rate up linearly over `warmup` = 5% of the trial's steps:
+# its authors recommend warmup ("Using learning rate warmup is recommended", README of
+# github.com/facebookresearch/schedule_free) and train with it in Defazio et al. 2024's
+# experiments (5% of training there; their AlgoPerf entry used 2%).
 OPTIMIZERS: dict[str, tuple[str, dict[str, Any]]] = {
     "sgd": ("SGD", {"learning_rate": 0.01}),
     "momentum": ("SGD", {"learning_rate": 0.01, "momentum": 0.9}),
@@ -44,14 +50,16 @@ OPTIMIZERS: dict[str, tuple[str, dict[str, Any]]] = {
     "adafactor": ("Adafactor", {"learning_rate": 0.01}),
     "ftrl": ("Ftrl", {"learning_rate": 0.01}),
     "muon": ("Muon", {"learning_rate": 0.001}),
-    "schedule_free_adamw": ("ScheduleFreeAdamW", {"learning_rate": 0.0025}),
+    "schedule_free_adamw": ("ScheduleFreeAdamW", {"learning_rate": 0.0025, "warmup": 0.05}),
 }
 # What `zoo list optimizers` adds under a name.
 NOTES = {
     "muon": "Newton-Schulz-orthogonalized momentum on 2-D kernels (dense, LSTM); conv "
     "kernels, embeddings, biases and normalization go to its AdamW branch",
     "schedule_free_adamw": "takes no schedule (a grid's decaying ones are left out for it); "
-    "validated, tested and saved at its averaged weights x, as its authors prescribe",
+    "warmup=0.05: its rate rises linearly from 0 over that share of the trial's steps (Keras's "
+    "warmup_steps; Defazio et al. 2024 warm up); validated, tested and saved at its averaged "
+    "weights x, as its authors prescribe",
     "adafactor": "factored second moments; steps relative to each weight's RMS",
     "ftrl": "FTRL-Proximal, made for sparse linear models; here without L1/L2",
 }
@@ -72,6 +80,11 @@ NON_NEGATIVE = {"weight_decay", "adam_weight_decay"}
 # would be measured at the raw weights and the test at the averaged ones; a GAN's second
 # optimizer loses its average; JAX and torch fail on the GAN ("length of model variables").
 EMA = {"use_ema", "ema_momentum", "ema_overwrite_frequency"}
+# The zoo's keyword -> the Keras keyword it becomes at `OptimizerSpec.build`: a warmup as a
+# share of the trial's optimizer steps (in [0, 1)), so one spec fits trials of any length,
+# built as `warmup_steps = round(warmup * total_steps)`. Only where the class takes the
+# Keras keyword, which is then not settable itself.
+WARMUP = {"warmup": "warmup_steps"}
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -102,7 +115,8 @@ def _valid_keywords(class_name: str) -> list[str]:
     # Not settable from a spec: names, lists (Muon's exclude_layers), and the knobs of
     # mixed precision and EMA bookkeeping that change no optimizer's update.
     skip = {"self", "name", "kwargs", "loss_scale_factor", "exclude_layers"}
-    return sorted(p for p in params if p not in skip)
+    zoo = {k for k, keras_key in WARMUP.items() if keras_key in params}
+    return sorted((set(params) - skip - set(WARMUP.values())) | zoo)
 
 
 @dataclass(frozen=True)
@@ -136,13 +150,25 @@ class OptimizerSpec:
     def to_config(self) -> dict[str, Any]:
         return {"name": self.name, "keras_class": self.keras_class, "kwargs": dict(self.kwargs)}
 
-    def build(self, learning_rate=None):
+    def build(self, learning_rate=None, total_steps: int | None = None):
         """A fresh `keras.optimizers.Optimizer` instance; `learning_rate` (a float or a
-        `keras.optimizers.schedules.LearningRateSchedule`) replaces the spec's rate."""
-        kwargs = dict(self.kwargs)
+        `keras.optimizers.schedules.LearningRateSchedule`) replaces the spec's rate.
+        `total_steps`, the trial's optimizer steps, turns a `warmup` share into Keras's
+        `warmup_steps`; without it (a bare build, outside a trial) there is no warmup."""
+        kwargs = keras_kwargs(self.kwargs, total_steps)
         if learning_rate is not None:
             kwargs["learning_rate"] = learning_rate
         return _keras_class(self.keras_class)(**kwargs)
+
+
+def keras_kwargs(kwargs: dict[str, Any], total_steps: int | None = None) -> dict[str, Any]:
+    """A spec's keywords as the Keras class takes them: each zoo keyword (`WARMUP`) replaced
+    by its Keras one, `round(share * total_steps)` steps (left out without `total_steps`)."""
+    out = {k: v for k, v in kwargs.items() if k not in WARMUP}
+    for key, keras_key in WARMUP.items():
+        if kwargs.get(key) and total_steps is not None:
+            out[keras_key] = round(kwargs[key] * total_steps)
+    return out
 
 
 def parse_optimizer_pair(spec: str) -> tuple[OptimizerSpec, OptimizerSpec | None]:
@@ -201,7 +227,13 @@ def parse_optimizer(spec: str | OptimizerSpec) -> OptimizerSpec:
             raise UsageError(f"{spec!r}: {key} must be in [0, 1), got {text}.")
         if key in NON_NEGATIVE and (isinstance(value, bool) or value < 0):
             raise UsageError(f"{spec!r}: {key} must be a number >= 0, got {text}.")
-        kwargs[key] = float(value) if key in POSITIVE | UNIT_INTERVAL | NON_NEGATIVE else value
+        if key in WARMUP and (isinstance(value, bool) or not 0 <= value < 1):
+            raise UsageError(
+                f"{spec!r}: {key} must be in [0, 1), a share of the trial's optimizer steps "
+                f"(e.g. {key}=0.05 warms the rate up over the first 5%), got {text}."
+            )
+        floats = POSITIVE | UNIT_INTERVAL | NON_NEGATIVE | set(WARMUP)
+        kwargs[key] = float(value) if key in floats else value
     _check_decay(spec, kwargs)
     _check_with_keras(spec, class_name, kwargs)
     return OptimizerSpec(name=name, kwargs=kwargs)
@@ -222,7 +254,7 @@ def _check_with_keras(spec: str, class_name: str, kwargs: dict[str, Any]) -> Non
     """`UsageError` for settings the Keras class itself refuses (its own ranges, e.g. Lion's
     beta_1 in (0, 1], FTRL's learning_rate_power <= 0), before any trial is planned."""
     try:
-        _keras_class(class_name)(**kwargs)
+        _keras_class(class_name)(**keras_kwargs(kwargs))
     except (ValueError, TypeError) as exc:
         raise UsageError(f"{spec!r}: keras.optimizers.{class_name} refuses it: {exc}") from None
 

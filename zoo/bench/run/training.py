@@ -42,8 +42,10 @@ def steps_per_epoch(examples: int, batch_size: int) -> int:
 
 
 def build_optimizer(spec: OptimizerSpec, schedule: ScheduleSpec, total_steps: int):
-    """A fresh Keras optimizer for `spec`, its learning rate following `schedule`."""
-    return spec.build(learning_rate=schedule.build(spec.learning_rate, total_steps))
+    """A fresh Keras optimizer for `spec`, its learning rate following `schedule` over the
+    trial's `total_steps` (which also size a `warmup` share: `OptimizerSpec.build`)."""
+    rate = schedule.build(spec.learning_rate, total_steps)
+    return spec.build(learning_rate=rate, total_steps=total_steps)
 
 
 def augmentation_layers(reg: Regularization, seed: int) -> list[tuple[str, keras.layers.Layer]]:
