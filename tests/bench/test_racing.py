@@ -19,12 +19,15 @@ def _trials(optimizers, seeds="2..4"):
 
 
 def _store(tmp_path, trials, accuracies):
-    """Records for `trials` with hand-made test accuracies: {optimizer: [seed0, seed1, ...]}."""
+    """Records for `trials` with hand-made validation accuracies at their best epoch:
+    {optimizer: [seed0, seed1, ...]}. Their test accuracies run the other way (1 - it):
+    racing reads validation only, so the test numbers must not matter."""
     store = Store(tmp_path)
     for t in trials:
         acc = accuracies[t.optimizer.label][t.seed]
         store.write(TrialRecord(t.config_hash, t.config(), Labels(t.optimizer.label, "none"),
-                                "ok", test={"accuracy": acc}))  # fmt: skip
+                                "ok", history={"val_accuracy": [acc / 2, acc]},
+                                test={"accuracy": 1 - acc}))  # fmt: skip
     return store
 
 
@@ -120,7 +123,9 @@ def test_dry_run_states_the_minimum_and_maximum(capsys):
             "--regularizers", "none", "--seeds", "3..6", "--dry-run"]  # fmt: skip
     assert main(args) == 0
     assert "racing: between 6 and 12 trials in all" in capsys.readouterr().out
-    assert main([*args, "--tune", "lr:3"]) == 0
+    assert main([*args, "--tune", "lr:10"]) == 0
     out = capsys.readouterr().out
-    assert "tuning lr:3: 2 cells, 3 candidates each" in out
-    assert "racing: between 10 and 16 trials in all" in out  # 2 x (3 + 3 - 1) .. 2 x (3 + 6 - 1)
+    # A tuned cell: at least 7 candidates (start, refine twice), at most the cap; then its
+    # own 3..6 seeds: 2 x (7 + 3) .. 2 x (10 + 6).
+    assert "tuning lr:10: 2 cells, 7 to 10 candidates each" in out
+    assert "racing: between 20 and 32 trials in all" in out

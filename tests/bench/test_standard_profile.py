@@ -22,7 +22,7 @@ def test_standard_is_full_data_with_every_optimizer():
     for model in ("cnn_small", "lstm"):
         names = {t.optimizer.name for t in trials if t.model == model}
         assert set(OPTIMIZERS) <= names, set(OPTIMIZERS) - names
-        assert all(t.tune == "lr:3" for t in trials if t.model == model)
+        assert all(t.tune == "lr+wd" for t in trials if t.model == model)
     assert len(_cells(trials, "cnn_small")) == 30  # 16 optimizers, 8 regularizers, 2 x 3 schedules
     assert len(_cells(trials, "lstm")) == 20  # 16 optimizers, 2 schedules x 2 regularizers
     assert len(_cells(trials, "dcgan")) == 4
@@ -32,9 +32,11 @@ def test_standard_dry_run_counts_and_makes_nothing(tmp_path, capsys):
     out = tmp_path / "standard"
     assert main(["bench", "--profile", "standard", "--out", str(out), "--dry-run"]) == 0
     printed = capsys.readouterr().out
-    # 50 tuned cells x 3 seeds and 4 DCGAN cells x 3 seeds are listed; tuning adds 2 more
-    # candidates per tuned cell; racing takes tuned cells to 6 seeds and the DCGAN's to 5.
+    # 50 tuned cells x 3 seeds and 4 DCGAN cells x 3 seeds are listed. Tuning adds 7
+    # candidates per cell (11 with weight decay: 5 optimizers x 2 tables + their regularizer
+    # cells none) up to the cap of 24; racing takes tuned cells to 6 seeds, not the DCGAN's
+    # (no validation metric to race on).
     assert "162 trials" in printed
-    assert "tuning lr:3: 50 cells, 3 candidates each (one seed)" in printed
-    assert "racing: between 262 and 420 trials in all" in printed  # 50x5+4x3 .. 50x8+4x5
+    assert "tuning lr+wd: 50 cells, 7/11 to 24 candidates each" in printed
+    assert "racing: between 552 and 1512 trials in all" in printed  # 40x10+10x14+12 .. 50x30+12
     assert not out.exists()

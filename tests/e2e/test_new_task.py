@@ -59,7 +59,7 @@ def test_a_registered_task_runs_through_the_harness_and_the_report(regression, t
     out = tmp_path / "toy"
     run = cli("bench", "--profile", "smoke", "--models", "toy_mlp", "--optimizers", "adam,sgd",
               "--regularizers", "none,l2", "--epochs", "3", "--seeds", "2..3",
-              "--tune", "lr:3", "--out", str(out), "--no-progress")  # fmt: skip
+              "--tune", "lr:8", "--out", str(out), "--no-progress")  # fmt: skip
     assert run.returncode == 0, run.stderr
     results = pd.read_csv(out / "results.csv")
     ok = results[results["status"] == "ok"]
@@ -70,6 +70,7 @@ def test_a_registered_task_runs_through_the_harness_and_the_report(regression, t
     for cell in tuning["cells"]:  # lower is better: the choice is the smallest validation MSE
         scores = {c["lr"]: c["val_mse"] for c in cell["candidates"] if c["val_mse"] is not None}
         assert cell["chosen_lr"] == min(scores, key=scores.get)
+        assert cell["trials"] <= 8
     summary = pd.read_csv(out / "summary.csv")
     best = summary.loc[summary["test_mse_mean"].idxmin()]
     readme = (out / "README.md").read_text()

@@ -114,25 +114,26 @@ def test_one_seed_is_named_as_one(tmp_path):
 
 def _cell(optimizer: str, chosen: float, tried: dict[float, float | None]) -> dict:
     return {"model": "cnn_small", "optimizer": optimizer, "regularizer": "none",
-            "default_lr": sorted(tried)[len(tried) // 2], "chosen_lr": chosen,
+            "chosen": {"lr": chosen}, "tuned": ["lr"], "trials": len(tried),
             "metric": "val_accuracy",
             "candidates": [{"lr": lr, "val_accuracy": v} for lr, v in tried.items()]}  # fmt: skip
 
 
-def test_tuning_names_the_choices_at_the_grid_edge():
-    """A rate chosen at the highest or lowest rate tried may not be the optimizer's best: the
-    tuning finding counts those cells and the tuning table marks them."""
-    from zoo.report.findings import grid_edge, tuning_changes
+def test_tuning_names_the_choices_at_an_edge():
+    """A value chosen at the highest or lowest tried may not be the optimizer's best: the
+    tuning finding counts and names those cells; bracketed choices are said to be."""
+    from zoo.bench.decide.tune import edges
+    from zoo.report.findings import tuning_summary
 
     high = _cell("adam", 3e-3, {3e-4: 0.80, 1e-3: 0.85, 3e-3: 0.88})
     low = _cell("lion", 3e-5, {3e-5: 0.86, 1e-4: 0.84, 3e-4: 0.83})
     inside = _cell("sgd", 1e-2, {3e-3: 0.70, 1e-2: 0.75, 3e-2: 0.72})
     failed = _cell("ftrl", 1e-3, {1e-4: None, 1e-3: 0.5, 1e-2: None})  # the others diverged
-    assert [grid_edge(c) for c in (high, low, inside, failed)] == ["highest", "lowest", "", ""]
-    cells = [high, low, inside, failed]
-    text = tuning_changes({"budget": "lr:3", "cells": cells}, "cnn_small", "classification")
-    assert "for 2 of 4 cells" in text
-    assert "in 2 of the 4 the choice is the highest or lowest rate tried" in text
-    inside_only = tuning_changes({"budget": "lr:3", "cells": [inside, failed]}, "cnn_small",
-                                 "classification")  # fmt: skip
-    assert "highest or lowest" not in inside_only
+    assert [edges(c) for c in (high, low, inside)] == [{"lr": "highest"}, {"lr": "lowest"}, {}]
+    assert edges(failed) == {"lr": "only value tried"}
+    text = tuning_summary({"budget": "lr", "cells": [high, low, inside, failed]}, "cnn_small")
+    assert "searched 4 cells on validation with 3..3 trials each" in text
+    assert "3 of 4 choices lie at an edge of what was tried" in text
+    assert "`adam` + `none` lr at the highest" in text
+    inside_only = tuning_summary({"budget": "lr", "cells": [inside]}, "cnn_small")
+    assert "bracketed" in inside_only and "edge" not in inside_only

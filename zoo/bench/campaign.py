@@ -12,6 +12,7 @@ candidates. A resumed run repeats the same decisions from the stored records.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from typing import Any
 
 from zoo.bench.decide import racing
 from zoo.bench.decide.racing import run_race
-from zoo.bench.decide.tune import candidate_hashes, parse_budget, plan, run_tuning
+from zoo.bench.decide.tune import candidate_hashes, plan, run_tuning, trial_range
 from zoo.bench.output.layout import Layout
 from zoo.bench.output.record import TrialRecord
 from zoo.bench.output.store import Store, atomic_write
@@ -28,10 +29,11 @@ from zoo.bench.plan.trial import Trial
 from zoo.bench.run.executors import Pools
 from zoo.bench.run.trials import RunSummary, run_trials
 from zoo.errors import UsageError
+from zoo.specs.search import parse_budget
 
 
 def tuning_budget(trials: list[Trial]) -> str | None:
-    """The run's one tuning budget (`lr:K`), or None; two different ones are a usage error."""
+    """The run's one tuning budget (`lr+wd:24`), or None; two different ones are a usage error."""
     budgets = sorted({t.tune for t in trials if t.tune})
     if len(budgets) > 1:
         raise UsageError(
@@ -46,19 +48,28 @@ def trial_counts(trials: list[Trial]) -> tuple[int, int, list[str]]:
     and lines that say how (what `zoo bench --dry-run` prints)."""
     low, high = racing.trial_counts([t for t in trials if not t.tune])
     lines = [f"{len(trials)} trials"]
-    budget = tuning_budget(trials)
-    if budget:
-        k = parse_budget(budget)
-        cells = list(plan([t for t in trials if t.tune], k).values())
-        # A tuned cell: its K candidates at its first seed, then its seeds at the chosen rate
-        # (the first of them is the chosen candidate itself).
+    spec = tuning_budget(trials)
+    if spec:
+        budget = parse_budget(spec)
+        cells = list(plan([t for t in trials if t.tune], budget).values())
+        tuned = [c for c in cells if not c.skip]
+        ranges = [trial_range(c, budget) for c in tuned]
+        # A tuned cell: its search's candidates (one tuning seed), then its own seeds at the
+        # chosen values (racing may add seeds up to its MAX).
+        for c, (lo, hi) in zip(tuned, ranges, strict=True):
+            race = c.trial.race
+            low += lo + len(c.seeds)
+            high += hi + max(len(c.seeds), race[1] if race else 0)
         for c in cells:
-            seeds, race = len(c["seeds"]), c["trial"].race
-            extra = k - 1 if not c["skip"] else 0
-            low += extra + seeds
-            high += extra + max(seeds, race[1] if race else 0)
-        tuned = sum(not c["skip"] for c in cells)
-        lines.append(f"tuning {budget}: {tuned} cells, {k} candidates each (one seed)")
+            if c.skip:
+                seeds = [dataclasses.replace(c.trial, seed=s) for s in c.seeds]
+                fewest, most = racing.trial_counts(seeds)
+                low, high = low + fewest, high + most
+        lows = sorted({lo for lo, _ in ranges})
+        lines.append(
+            f"tuning {spec}: {len(tuned)} cells, {'/'.join(map(str, lows))} to "
+            f"{budget.cap} candidates each (one seed, not counted by any table)"
+        )
     if any(t.race for t in trials):
         lines.append(f"racing: between {low} and {high} trials in all")
     else:

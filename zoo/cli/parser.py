@@ -138,9 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=_count)
     p.add_argument(
         "--tune",
-        metavar="lr:K",
-        help="give every optimizer K learning rates (log grid around its default, one seed), "
-        "choose on validation, run the choice with all seeds; 'off' disables a suite's tuning",
+        metavar="lr|lr+wd[:CAP]",
+        help="tune every cell's learning rate (lr+wd: and the weight decay of adamw, lion, "
+        "lamb, muon, schedule_free_adamw) by the same bracketing search on validation, with "
+        "a tuning seed no table counts, at most CAP trials per cell (default 24); run the "
+        "choice with the cell's seeds. 'off' disables a suite's tuning",
     )
     p.add_argument(
         "--target",

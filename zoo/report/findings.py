@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from zoo.bench.decide.tune import candidate_score
+from zoo.bench.decide.tune import edges
 from zoo.metrics.stats import ALPHA, describe, holm, separation, welch
 from zoo.report.document import anchor
 from zoo.specs import tasks
@@ -163,56 +163,30 @@ def schedule_effects(table: Table) -> str | None:
                     pairs)  # fmt: skip
 
 
-def grid_edge(cell: dict[str, Any]) -> str:
-    """Where a tuned cell's chosen rate lies among the rates it tried: "highest" or "lowest"
-    (the best rate may lie beyond the grid) or "" (inside it, or nothing to compare)."""
-    tried = sorted(x["lr"] for x in cell.get("candidates", [])
-                   if candidate_score(cell, x) is not None)  # fmt: skip
-    if len(tried) < 2 or cell.get("chosen_lr") not in tried:
-        return ""
-    return {tried[-1]: "highest", tried[0]: "lowest"}.get(cell["chosen_lr"], "")
-
-
-def tuning_changes(tuning: dict[str, Any] | None, model: str, task: str) -> str | None:
-    """Whether tuning changed which optimizer leads (seed 0, validation score)."""
+def tuning_summary(tuning: dict[str, Any] | None, model: str) -> str | None:
+    """What tuning did for a model's cells: the budget, the trials per cell, and how many
+    choices sit at an edge of what was tried (`zoo.bench.decide.tune.edges`)."""
     cells = [c for c in (tuning or {}).get("cells", []) if c["model"] == model and
-             "chosen_lr" in c]  # fmt: skip
-    if len(cells) < 2:
+             c.get("chosen")]  # fmt: skip
+    if not cells:
         return None
-    worst = -math.inf if tasks.task(task).higher_is_better else math.inf
-
-    def val(c, lr):
-        hit = [candidate_score(c, x) for x in c["candidates"] if x["lr"] == lr]
-        return hit[0] if hit and hit[0] is not None else worst
-
-    pick = max if tasks.task(task).higher_is_better else min
-
-    def name(c):
-        return f"`{c['optimizer']}` + `{c['regularizer']}`"
-
-    default = pick(cells, key=lambda c: val(c, c["default_lr"]))
-    tuned = pick(cells, key=lambda c: val(c, c["chosen_lr"]))
-    moved = sum(c["chosen_lr"] != c["default_lr"] for c in cells)
-    edges = sum(bool(grid_edge(c)) for c in cells)
-    head = (
-        f"tuning ({tuning['budget']}) chose a rate other than the default for {moved} of "
-        f"{len(cells)} cells; "
+    trials = sorted(c["trials"] for c in cells)
+    at_edge = [c for c in cells if edges(c)]
+    text = (
+        f"tuning ({tuning['budget']}) searched {len(cells)} cells on validation with "
+        f"{trials[0]}..{trials[-1]} trials each (median {trials[len(trials) // 2]}); "
     )
-    if edges:
-        head += (
-            f"in {edges} of the {len(cells)} the choice is the highest or lowest rate tried, so "
-            "the best rate may lie beyond the grid: those cells show what this budget finds, not "
-            "the best the optimizer can do; "
-        )
-    if default is tuned:
-        return head + (
-            f"the leader on validation stayed {name(tuned)} ({val(tuned, tuned['chosen_lr']):.3f}"
-            "; one seed: a hint, not a tested claim)."
-        )
-    return head + (
-        f"it changed the leader on validation from {name(default)} "
-        f"({val(default, default['default_lr']):.3f} at default rates) to {name(tuned)} "
-        f"({val(tuned, tuned['chosen_lr']):.3f}; one seed: a hint, not a tested claim)."
+    if not at_edge:
+        return text + "every chosen value has a worse tried value on either side (bracketed)."
+    named = "; ".join(
+        f"{_name((c['optimizer'], c['regularizer']))} "
+        + ", ".join(f"{k} at the {v}" for k, v in edges(c).items())
+        for c in at_edge
+    )
+    return text + (
+        f"{len(at_edge)} of {len(cells)} choices lie at an edge of what was tried ({named}): "
+        "a better value may lie beyond, so those cells show what this budget finds, not the "
+        "best the optimizer can do."
     )
 
 
@@ -254,7 +228,7 @@ def findings(
             leading_group(table),
             regularizer_effects(table),
             schedule_effects(table),
-            tuning_changes(tuning, model, table.task),
+            tuning_summary(tuning, model),
             time_to_target(summary),
             diverged(table),
         ]

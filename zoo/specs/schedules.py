@@ -8,7 +8,7 @@
     linear[:end=0]            linear decay to end x rate (AlgoPerf's baselines)
 
 A schedule is relative: it scales whatever learning rate the optimizer spec has, so tuning the
-rate (`--tune lr:K`) and a schedule combine. Fractions refer to the trial's real step count,
+rate (`--tune lr`) and a schedule combine. Fractions refer to the trial's real step count,
 epochs x ceil(training examples / batch size), known only once the data is loaded, which is
 why `ScheduleSpec.build` takes it. A bare value is the schedule's one parameter
 (`warmup_cosine:0.1`).

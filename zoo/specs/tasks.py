@@ -107,6 +107,15 @@ class Task:
         """Learning rates can be chosen on a validation split."""
         return self.validation is not None
 
+    def noise(self, value: float, n: int) -> float:
+        """One standard error of a validation score `value` measured on `n` examples: the
+        binomial sqrt(p (1 - p) / n) for a share (accuracy), in its units; 0 for other
+        metrics (any worse value counts as worse). Tuning's extension reads it."""
+        if not self.percent or n <= 0 or not math.isfinite(value):
+            return 0.0
+        p = min(max(value, 0.0), 1.0)
+        return math.sqrt(p * (1 - p) / n)
+
     def better(self, a: float, b: float) -> bool:
         """Whether headline value `a` beats `b`."""
         return a > b if self.higher_is_better else a < b

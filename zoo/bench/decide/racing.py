@@ -2,8 +2,12 @@
 
 `seeds = "3..8"` in a suite (`--seeds 3..8`): every cell of a table first gets 3 seeds. Then,
 round by round, the table's leader and every cell not yet separated from it (a two-sided
-Welch test at 5%, Holm-corrected over the table's comparisons; lower is better for FID) get
-one more seed, until every remaining contender is separated or has 8 seeds. This is the idea
+Welch test at 5%, Holm-corrected over the table's comparisons) get one more seed, until every
+remaining contender is separated or has 8 seeds. The race reads each trial's **validation**
+score at its best epoch (`TrialRecord.validation`), never the test split: the test numbers
+the tables show are measured on seeds whose count no test result decided. A table whose task
+has no validation metric (a GAN: its FID is measured on the test images) is not raced: its
+cells keep their first seeds. This is the idea
 of racing methods for algorithm configuration (F-Race, Birattari et al. 2002; irace), applied
 to the seeds of a benchmark: DeepOBS and Crowded Valley spend 10 seeds on every cell, which
 two cores cannot afford.
@@ -25,6 +29,7 @@ import math
 from collections import defaultdict
 from typing import Any
 
+from zoo.bench.decide.tune import TUNING_SEED
 from zoo.bench.output.store import Store
 from zoo.bench.plan.trial import Trial
 from zoo.metrics.stats import separation
@@ -47,9 +52,15 @@ def _tables(cells: dict[str, list[Trial]]) -> dict[tuple, list[str]]:
 
 
 def _values(store: Store, trials: list[Trial]) -> list[float]:
-    """The headline metric of each trial's record (NaN where there is none, or no result)."""
+    """Each trial's validation score at its best epoch (NaN where there is none, or no
+    result): what the race decides on."""
     records = [store.read(t.config_hash) for t in trials]
-    return [r.headline if r is not None else math.nan for r in records]
+    return [r.validation if r is not None else math.nan for r in records]
+
+
+def raced(trial: Trial) -> tuple[int, int] | None:
+    """`trial`'s racing budget, None where its task has no validation metric to race on."""
+    return trial.race if task(model_info(trial.model).task).validation else None
 
 
 def assess(trials: list[Trial], store: Store) -> dict[tuple, dict[str, Any]]:
@@ -58,12 +69,15 @@ def assess(trials: list[Trial], store: Store) -> dict[tuple, dict[str, Any]]:
     out: dict[tuple, dict[str, Any]] = {}
     cells = _cells(trials)
     for table, keys in _tables(cells).items():
+        t = task(model_info(table[0]).task)
+        if t.validation is None:
+            out[table] = {"leader": None, "cells": {k: _unraced(cells[k]) for k in keys}}
+            continue
         values = {k: _values(store, cells[k]) for k in keys}
-        higher = task(model_info(table[0]).task).higher_is_better
-        sep = separation(values, higher_is_better=higher)
+        sep = separation(values, higher_is_better=t.higher_is_better)
         states = {}
         for k in keys:
-            budget = cells[k][0].race
+            budget = raced(cells[k][0])
             top = budget[1] if budget else len(cells[k])
             finite = [v for v in values[k] if v == v]
             if k == sep.leader:
@@ -88,6 +102,13 @@ def assess(trials: list[Trial], store: Store) -> dict[tuple, dict[str, Any]]:
     return out
 
 
+def _unraced(trials: list[Trial]) -> dict[str, Any]:
+    n = len(trials)
+    return {"label": trials[0].label.rsplit(" seed=", 1)[0], "seeds": n, "min_seeds": n,
+            "max_seeds": n, "p_vs_leader_holm": None,
+            "state": "not raced (no validation metric)"}  # fmt: skip
+
+
 def next_round(trials: list[Trial], store: Store) -> list[Trial]:
     """The trials of the next racing round: one more seed for the leader and every cell not
     separated from it, in each table where such a contender has seeds left."""
@@ -100,8 +121,11 @@ def next_round(trials: list[Trial], store: Store) -> list[Trial]:
             continue
         for k in [table["leader"], *contenders]:
             ts = cells[k]
-            if ts[0].race and len(ts) < ts[0].race[1]:
-                extra.append(dataclasses.replace(ts[-1], seed=ts[-1].seed + 1))
+            budget = raced(ts[0])
+            if budget and len(ts) < budget[1]:
+                seed = ts[-1].seed + 1
+                seed += seed == TUNING_SEED  # tuning's seed chooses; it never scores
+                extra.append(dataclasses.replace(ts[-1], seed=seed))
     return extra
 
 
@@ -134,5 +158,6 @@ def trial_counts(trials: list[Trial]) -> tuple[int, int]:
     low = high = 0
     for ts in _cells(trials).values():
         low += len(ts)
-        high += max(len(ts), ts[0].race[1] if ts[0].race else 0)
+        budget = raced(ts[0])
+        high += max(len(ts), budget[1] if budget else 0)
     return low, high

@@ -1,18 +1,25 @@
-"""A fair tuning budget: `--tune lr:K` gives every optimizer the same K learning rates.
+"""Tuning: every optimizer's hyperparameters chosen on validation by the same bracketing
+search, with seeds no table counts.
 
 Optimizer comparisons at default hyperparameters favour whichever optimizer's default happens
-to suit the problem (Schmidt et al. 2021, "Descending through a Crowded Valley"). With a budget
-`lr:K`, each cell of the grid (model, optimizer, regularizer, settings) gets K trials with one
-seed, at learning rates on a log grid around its default (factors of sqrt(10): K = 3 gives
-default / 3.16, default, default x 3.16); the rate with the best *validation* accuracy at the
-end of training is chosen (the test split is never looked at), and the chosen rate is then run
-with every seed of the cell (racing may add seeds: `zoo.bench.decide.racing`). Candidates are
-ordinary trials (`adam:lr=0.000316`), so the default-rate candidate is the grid's own seed-0
-trial, stored once.
+to suit the problem (Schmidt et al. 2021, "Descending through a Crowded Valley"), and a
+search space decides a ranking as much as the optimizers do (Choi et al. 2019, "On Empirical
+Comparisons of Optimizers for Deep Learning"). With a budget (`--tune lr` or `lr+wd`,
+`zoo.specs.search`), each cell of the grid (model, optimizer, regularizer, settings) is
+searched in the same declared space by the same rule (`zoo.bench.decide.search`): start at
+three whole decades, extend past an edge while the best is there, refine to quarter decades
+around the best; weight decay, where the optimizer decouples it, by coordinate descent.
 
-The tuned cell is what the model's table shows; what was tried and chosen is written to
-`<out>/tuning.json`, and the report's tuning table shows each candidate's validation
-accuracy (and the default rate's one-seed result) beside the tuned cell, with the budget.
+- **What decides**: a candidate's validation score at its best epoch (`TrialRecord.validation`);
+  the test split is never read.
+- **Tuning seeds are apart**: every candidate trains with seed `TUNING_SEED`, which no table
+  uses; the chosen configuration then runs with the cell's own seeds (racing may add more:
+  `zoo.bench.decide.racing`), so the scores a table shows are not the maxima the choice
+  selected.
+- **Written down**: `<out>/tuning.json` holds, per cell, the search space, every candidate
+  (value, phase, validation score), the chosen values, their bracket (the tried neighbours
+  either side) and whether a limit or the cap left the choice at an edge. The reports show
+  it, with the expected best validation score after k trials (`zoo.metrics.stats`).
 """
 
 from __future__ import annotations
@@ -20,10 +27,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import re
 from pathlib import Path
 from typing import Any
 
+from zoo.bench.decide.search import Outcome, Point, advance, search
 from zoo.bench.output.layout import Layout
 from zoo.bench.output.record import TrialRecord
 from zoo.bench.output.store import Store, atomic_write
@@ -32,35 +39,17 @@ from zoo.errors import UsageError
 from zoo.models import model_info
 from zoo.specs import OptimizerSpec
 from zoo.specs.schedules import row_label
+from zoo.specs.search import (
+    DECAY_WHILE_RATE_IS_SEARCHED,
+    DECOUPLED_DECAY,
+    LEARNING_RATE,
+    Budget,
+    Coordinate,
+    parse_budget,
+)
 from zoo.specs.tasks import Task, task
 
-FACTOR = math.sqrt(10)
-
-
-def parse_budget(spec: str) -> int:
-    """`lr:K` -> K (1 <= K <= 9); `UsageError` otherwise."""
-    match = re.fullmatch(r"lr:(\d+)", spec.strip())
-    if not match or not 1 <= int(match.group(1)) <= 9:
-        raise UsageError(
-            f"tuning budget {spec!r}: write lr:K, K learning rates per optimizer between 1 and "
-            "9, e.g. --tune lr:3 (the default rate and one step of sqrt(10) either side)."
-        )
-    return int(match.group(1))
-
-
-def lr_grid(default: float, k: int) -> list[float]:
-    """K learning rates, log-spaced by sqrt(10) and centred on `default` (3 significant digits)."""
-    return [float(f"{default * FACTOR ** (i - (k - 1) / 2):.3g}") for i in range(k)]
-
-
-def with_lr(trial: Trial, lr: float, seed: int | None = None) -> Trial:
-    """`trial` with learning rate `lr` (and another seed, if given)."""
-    kwargs = {**trial.optimizer.kwargs, "learning_rate": lr}
-    return dataclasses.replace(
-        trial,
-        optimizer=OptimizerSpec(trial.optimizer.name, kwargs),
-        seed=trial.seed if seed is None else seed,
-    )
+TUNING_SEED = 1000  # the seed of every tuning candidate; tables' seeds must differ
 
 
 def tunable(trial: Trial, t: Task) -> str | None:
@@ -75,122 +64,180 @@ def tunable(trial: Trial, t: Task) -> str | None:
     return None
 
 
-def score(record: TrialRecord | None, t: Task) -> float:
-    """A candidate's final validation score (`t.validation` at the last epoch); NaN if it did
-    not finish."""
-    if record is None or record.status != "ok":
-        return math.nan
-    values = record.curve(t.validation)
-    return float(values[-1]) if values and math.isfinite(values[-1]) else math.nan
+def score(record: TrialRecord | None) -> float | None:
+    """A candidate's validation score at its best epoch; NaN if it diverged or failed, None
+    if it has not run."""
+    if record is None:
+        return None
+    return record.validation if record.done else math.nan
 
 
-def choose(lrs: list[float], default: float, records: list[TrialRecord | None], t: Task) -> float:
-    """The learning rate whose record scores best on validation (`t.validation`, in its
-    direction); ties go to the rate nearest the default. Only the validation history is read:
-    never a test metric."""
+@dataclasses.dataclass
+class Cell:
+    """One tuned cell: its first trial (the grid's settings), its seeds, what is tuned."""
 
-    def rank(pair: tuple[float, TrialRecord | None]) -> tuple[float, float]:
-        value = score(pair[1], t)
-        good = (value if t.higher_is_better else -value) if math.isfinite(value) else -math.inf
-        return (-good, abs(math.log(pair[0] / default)))
+    trial: Trial
+    seeds: list[int]
+    task: Task
+    skip: str | None
+    coords: list[Coordinate]
+    outcome: Outcome | None = None
 
-    return sorted(zip(lrs, records, strict=True), key=rank)[0][0]
+    def candidate(self, point: Point, seed: int = TUNING_SEED) -> Trial:
+        """The cell's trial at lattice `point` (learning rate, then weight decay), `seed`."""
+        kwargs = dict(self.trial.optimizer.kwargs)
+        decay_keys = DECOUPLED_DECAY.get(self.trial.optimizer.name, ("weight_decay",))
+        for c, q in zip(self.coords, point, strict=True):
+            for key in decay_keys if c.key == "weight_decay" else (c.key,):
+                kwargs[key] = c.value(q)
+        optimizer = OptimizerSpec(self.trial.optimizer.name, kwargs)
+        return dataclasses.replace(self.trial, optimizer=optimizer, seed=seed)
+
+    def allowed(self, point: Point) -> bool:
+        """Decoupled decay with lr x wd >= 1 zeroes the weights in a step: never tried."""
+        values = [c.value(q) for c, q in zip(self.coords, point, strict=True)]
+        return len(values) < 2 or values[0] * values[1] < 1
+
+    def base(self) -> Point:
+        middle = LEARNING_RATE.start[len(LEARNING_RATE.start) // 2]
+        return (middle, DECAY_WHILE_RATE_IS_SEARCHED)[: len(self.coords)]
+
+    def search(self, cap: int):
+        n_val = self.trial.val_size
+        return search(self.coords, self.base(), cap=cap, higher=self.task.higher_is_better,
+                      noise=lambda s: self.task.noise(s, n_val), allowed=self.allowed)  # fmt: skip
 
 
-def plan(trials: list[Trial], k: int) -> dict[str, dict[str, Any]]:
-    """The cells of `trials` that can be tuned, each with its candidates (first seed)."""
-    cells: dict[str, dict[str, Any]] = {}
+def plan(trials: list[Trial], budget: Budget) -> dict[str, Cell]:
+    """The cells of `trials` (each with its seeds) and what tuning does with each."""
+    cells: dict[str, Cell] = {}
     for t in trials:
-        key = t.cell
-        if key in cells:
-            cells[key]["seeds"].append(t.seed)
+        if t.cell in cells:
+            cells[t.cell].seeds.append(t.seed)
             continue
-        default = t.optimizer.learning_rate
-        lrs = lr_grid(default, k)
-        cells[key] = {
-            "trial": t,
-            "seeds": [t.seed],
-            "default_lr": default,
-            "lrs": lrs,
-            "task": task(model_info(t.model).task),
-            "skip": tunable(t, task(model_info(t.model).task)),
-        }
+        tk = task(model_info(t.model).task)
+        skip = tunable(t, tk)
+        coords = [] if skip else budget.coordinates(t.optimizer.name)
+        cells[t.cell] = Cell(t, [t.seed], tk, skip, coords)
+    for cell in cells.values():
+        if not cell.skip and TUNING_SEED in cell.seeds:
+            raise UsageError(
+                f"seed {TUNING_SEED} is tuning's own (its candidates train with it, so no "
+                "table counts a seed that chose its configuration); give the tables other "
+                "seeds."
+            )
     return cells
 
 
 def run_tuning(
     trials: list[Trial], out: str | Path, spec: str, run, **run_kwargs
 ) -> tuple[dict[str, Any], list[Trial]]:
-    """Tune every tunable cell of `trials` with budget `spec`: run its candidates (one seed
-    each; trials already stored are skipped, as everywhere in the harness) with
-    `run(trials, out, **run_kwargs)`, and write tuning.json.
+    """Tune every tunable cell of `trials` with budget `spec`: search round by round, each
+    round's candidates of every cell run as one batch with `run(trials, out, **run_kwargs)`
+    (stored ones are skipped, as everywhere in the harness); write tuning.json.
 
-    Returns the summary and, for every cell, its trials at the chosen rate with the cell's
-    seeds; the caller runs those (racing may add seeds). A cell that cannot be tuned keeps
-    its trials as they are.
+    Returns the summary and, for every cell, its trials at the chosen values with the cell's
+    own seeds; the caller runs those. A cell that cannot be tuned keeps its trials.
     """
-    k = parse_budget(spec)
-    cells = plan(trials, k)
+    budget = parse_budget(spec)
+    cells = plan(trials, budget)
     store = Store(out)
-    candidates = []
-    for cell in cells.values():
-        if not cell["skip"]:
-            first = min(cell["seeds"])
-            cell["candidates"] = [with_lr(cell["trial"], lr, first) for lr in cell["lrs"]]
-            candidates += cell["candidates"]
-    if candidates:
-        run(candidates, out, **run_kwargs)
-    chosen_trials = []
-    for cell in cells.values():
-        if cell["skip"]:
-            chosen_trials += [dataclasses.replace(cell["trial"], seed=s) for s in cell["seeds"]]
-            continue
-        records = [store.read(t.config_hash) for t in cell["candidates"]]
-        cell["scores"] = [score(r, cell["task"]) for r in records]
-        cell["chosen_lr"] = choose(cell["lrs"], cell["default_lr"], records, cell["task"])
-        cell["chosen"] = [with_lr(cell["trial"], cell["chosen_lr"], s) for s in cell["seeds"]]
-        chosen_trials += cell["chosen"]
-    metrics = sorted({c["task"].validation for c in cells.values() if not c["skip"]})
+    active = [c for c in cells.values() if not c.skip]
+    while active:
+        batch = []
+        for cell in active:
+            known = lambda p, c=cell: score(store.read(c.candidate(p).config_hash))  # noqa: E731
+            missing, cell.outcome = advance(lambda c=cell: c.search(budget.cap), known)
+            batch += [cell.candidate(p) for p in missing]
+        active = [c for c in active if c.outcome is None]
+        if batch:
+            run(batch, out, **run_kwargs)
+    chosen = [t for cell in cells.values() for t in chosen_trials(cell)]
     summary = {
-        "budget": f"lr:{k}",
-        **({"metric": metrics[0]} if len(metrics) == 1 else {}),
-        "rule": f"{k} learning rates per cell, log-spaced by sqrt(10) around the default, one "
-        "seed; the best final validation score is chosen and run with every seed",
+        "budget": budget.spec,
+        "rule": budget.rule,
+        "tuning_seed": TUNING_SEED,
         "cells": [_cell_json(c) for c in cells.values()],
     }
     atomic_write(Layout(out).tuning_file, (json.dumps(summary, indent=1) + "\n").encode())
-    return summary, chosen_trials
+    return summary, chosen
 
 
-def _cell_json(cell: dict[str, Any]) -> dict[str, Any]:
-    t: Trial = cell["trial"]
+def chosen_trials(cell: Cell) -> list[Trial]:
+    """The cell's trials with its seeds: at the chosen point where tuning chose one."""
+    if cell.skip or cell.outcome is None or cell.outcome.best is None:
+        return [dataclasses.replace(cell.trial, seed=s) for s in cell.seeds]
+    return [cell.candidate(cell.outcome.best, s) for s in cell.seeds]
+
+
+def _values(cell: Cell, point: Point) -> dict[str, float]:
+    return {c.short: c.value(q) for c, q in zip(cell.coords, point, strict=True)}
+
+
+def _cell_json(cell: Cell) -> dict[str, Any]:
+    t = cell.trial
     out: dict[str, Any] = {
         "model": t.model,
         "optimizer": row_label(t.optimizer_label, t.schedule_label),
         "regularizer": t.regularizer.label,
-        "default_lr": cell["default_lr"],
     }
-    if cell["skip"]:
-        return out | {"skipped": cell["skip"]}
-    metric = cell["task"].validation
-    return out | {
+    if cell.skip:
+        return out | {"skipped": cell.skip}
+    metric, o = cell.task.validation, cell.outcome
+    assert o is not None
+    out |= {
         "metric": metric,
+        "tuned": [c.short for c in cell.coords],
+        "space": [c.space for c in cell.coords],
         "candidates": [
-            {"lr": lr, "config_hash": c.config_hash, metric: s if math.isfinite(s) else None}
-            for lr, c, s in zip(cell["lrs"], cell["candidates"], cell["scores"], strict=True)
-        ],
-        "chosen_lr": cell["chosen_lr"],
-        "chosen_hashes": [c.config_hash for c in cell["chosen"]],  # the first seeds
+            {
+                **_values(cell, p),
+                "phase": o.phases[p],
+                "config_hash": cell.candidate(p).config_hash,
+                metric: s if math.isfinite(s) else None,
+            }
+            for p, s in o.tried.items()
+        ],  # fmt: skip
+        "trials": len(o.tried),
+        "capped": o.capped,
+        "at_edge": dict(o.at_edge),
     }
+    if o.best is None:
+        return out | {"chosen": None}
+    chosen = _values(cell, o.best)
+    return out | {
+        "chosen": chosen,
+        "chosen_lr": chosen["lr"],
+        "bracket": _bracket(cell, o),
+        "chosen_hashes": [c.config_hash for c in chosen_trials(cell)],
+    }
+
+
+def _bracket(cell: Cell, o: Outcome) -> dict[str, list[float | None]]:
+    """Per coordinate, the nearest tried values below and above the chosen one on its line
+    (None: nothing was tried on that side)."""
+    out = {}
+    b = o.best
+    assert b is not None
+    for i, c in enumerate(cell.coords):
+        line = [p[i] for p in o.tried if p[:i] + p[i + 1 :] == b[:i] + b[i + 1 :]]
+        below = [q for q in line if q < b[i]]
+        above = [q for q in line if q > b[i]]
+        out[c.short] = [c.value(max(below)) if below else None,
+                        c.value(min(above)) if above else None]  # fmt: skip
+    return out
 
 
 def read_tuning(path: Path) -> dict[str, Any]:
-    """A tuning.json, each tuned cell naming its validation metric (`metric`; files written
-    before cells named theirs name it once, at the top)."""
+    """A tuning.json, each tuned cell naming its validation metric (`metric`) and its chosen
+    values (`chosen`); files written before bracketing (a fixed `lr:K` grid) read alike."""
     summary = json.loads(Path(path).read_text())
     for cell in summary.get("cells", []):
         if "candidates" in cell:
             cell.setdefault("metric", summary.get("metric"))
+            cell.setdefault("chosen", {"lr": cell.get("chosen_lr")})
+            cell.setdefault("tuned", ["lr"])
+            cell.setdefault("trials", len(cell["candidates"]))
     return summary
 
 
@@ -200,7 +247,51 @@ def candidate_score(cell: dict[str, Any], candidate: dict[str, Any]) -> float | 
     return candidate.get(cell["metric"])
 
 
+def edges(cell: dict[str, Any]) -> dict[str, str]:
+    """For a tuned cell of `read_tuning`, each tuned coordinate whose chosen value is the
+    highest or the lowest of those tried beside it (the other coordinates at their chosen
+    values; finished candidates only): {"lr": "highest"}. Empty: every choice is bracketed,
+    a better value cannot lie outside what was tried without a worse one in between."""
+    chosen = cell.get("chosen") or {}
+    out = {}
+    for key in cell.get("tuned", []):
+        if chosen.get(key) is None:
+            continue
+        others = {k: v for k, v in chosen.items() if k != key}
+        line = sorted(x[key] for x in cell["candidates"] if candidate_score(cell, x) is not None
+                      and all(x.get(k, v) == v for k, v in others.items()))  # fmt: skip
+        if len(line) >= 2 and chosen[key] in (line[0], line[-1]):
+            out[key] = "highest" if chosen[key] == line[-1] else "lowest"
+        elif len(line) < 2:
+            out[key] = "only value tried"
+    return out
+
+
 def candidate_hashes(summary: dict[str, Any]) -> list[str]:
     """Every candidate trial tuning ran (one seed each)."""
     return sorted({c["config_hash"] for cell in summary.get("cells", [])
                    for c in cell.get("candidates", [])})  # fmt: skip
+
+
+def trial_range(cell: Cell, budget: Budget) -> tuple[int, int]:
+    """The fewest and the most candidates `cell`'s search can run: the fewest where every
+    line's best is its middle start point (nothing to extend), the most the cap."""
+    if cell.skip:
+        return 0, 0
+    middle = cell.base()
+
+    def peak(p: Point) -> float:
+        return -sum(abs(a - b) for a, b in zip(p, middle, strict=True))
+
+    sign = 1 if cell.task.higher_is_better else -1
+
+    def make():
+        return search(cell.coords, middle, cap=budget.cap, higher=cell.task.higher_is_better,
+                      noise=lambda s: 0.0, allowed=cell.allowed)  # fmt: skip
+
+    known: dict[Point, float] = {}
+    while True:
+        missing, outcome = advance(make, known.get)
+        if outcome is not None:
+            return len(outcome.tried), budget.cap
+        known.update({p: sign * peak(p) for p in missing})

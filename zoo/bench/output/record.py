@@ -178,6 +178,17 @@ class TrialRecord:
         return float(value) if value is not None and math.isfinite(value) else math.nan
 
     @property
+    def validation(self) -> float:
+        """The task's validation score at the trial's best epoch (the best over its epochs):
+        what decisions (tuning, racing) read, never the test split. NaN unless the trial is
+        `ok` with a finite validation score (a GAN has none)."""
+        t = self.task_info
+        values = [v for v in self.curve(t.validation) if math.isfinite(v)] if t.validation else []
+        if self.status != "ok" or not values:
+            return math.nan
+        return float(max(values) if t.higher_is_better else min(values))
+
+    @property
     def model(self) -> str:
         return self.config["model"]
 

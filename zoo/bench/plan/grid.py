@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from zoo.bench.decide.tune import parse_budget
 from zoo.bench.plan.suite import AXES, OPTIONAL_AXES, SETTINGS, Suite
 from zoo.bench.plan.trial import Trial
 from zoo.bench.run.provenance import versions as backend_versions
@@ -18,6 +17,7 @@ from zoo.metrics.gan import check_samples
 from zoo.models import model_info
 from zoo.specs import parse_optimizer_pair, parse_regularizer, parse_schedule
 from zoo.specs.optimizers import SCHEDULE_FREE
+from zoo.specs.search import parse_budget
 from zoo.specs.tasks import task
 
 

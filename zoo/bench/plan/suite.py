@@ -18,7 +18,7 @@ my.toml` runs any other:
     schedules = ["constant", "cosine"]   # optional; default: constant
     epochs = 4                 # a grid may override any setting
     target = 0.8               # classifiers: time-to-target validation accuracy
-    tune = "lr:3"              # tune each optimizer's learning rate (zoo.bench.decide.tune)
+    tune = "lr+wd"             # tune learning rate and decoupled weight decay (decide.tune)
     notes = '''...'''          # optional: what the profile chose and why (the report shows it)
 
 `zoo.bench.plan.grid.expand` turns a profile into a list of `Trial`s; command-line flags
@@ -47,7 +47,7 @@ SETTINGS: dict[str, Any] = {
     "fid_samples": 10000,  # GANs: generated and real images behind the FID and coverage
     "model_options": {},  # keyword arguments of the model builder, e.g. width for dcgan
     "target": None,  # classifiers: a validation accuracy; records store when it was reached
-    "tune": None,  # "lr:K": tune each optimizer's learning rate with K trials (decide.tune)
+    "tune": None,  # "lr" or "lr+wd", optionally ":CAP": the tuning budget (decide.tune)
     "backend": None,  # Keras backend(s): "jax" or ["tensorflow", "torch"]; None: this process's
 }
 AXES = ("models", "optimizers", "regularizers")
