@@ -55,7 +55,7 @@ class Classifier:
     ) -> dict[str, Any]:
         """The test split's scores (`diverged` if any is not finite)."""
         y_test = task.targets(ds.y_test, trial.regularizer, ds.num_classes)
-        test = batches(ds.x_test, y_test, max(trial.batch_size, 256), shuffle=False)
+        test = batches(ds.x_test, y_test, max(trial.batch_size, 256))
         scores = model.evaluate(**test, verbose=0, return_dict=True)
         out: dict[str, Any] = {"status": "ok", "test": {k: float(v) for k, v in scores.items()}}
         if not all(np.isfinite(v) for v in out["test"].values()):
@@ -77,7 +77,10 @@ class Generator:
         model.compile(g_optimizer=optimizers[0], d_optimizer=optimizers[1], jit_compile=jit)
 
     def inputs(self, trial: Trial, task: Task, ds: Dataset) -> tuple[dict[str, Any], Any]:
-        return batches(ds.x_train, None, trial.batch_size, shuffle=True), None
+        """`fit`'s keyword arguments for the images alone (in a new order every epoch)."""
+        return training_input(
+            ds.x_train, None, trial.regularizer, trial.batch_size, trial.seed
+        ), None
 
     def before_fit(self, model, ds: Dataset, trial: Trial) -> dict[str, Any]:
         """The same generator before training: its FID is the scale a trained one is judged on."""

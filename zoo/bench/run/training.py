@@ -2,12 +2,17 @@
 (augmented batches for the augmentation regularizers), when a run has diverged, and the
 weights it is evaluated at. Its loss and targets come from its task (`zoo.specs.tasks`).
 
+- **Training order.** Under every backend the training batches come from a `tf.data`
+  pipeline (Keras 3's `fit` takes one under JAX and torch too) that draws a new permutation
+  of the examples every epoch, the sequence of permutations fixed by the trial seed
+  (`shuffled`). Keras's own shuffling of arrays repeats the first epoch's order on every
+  epoch once a global seed is set (`ArrayDataAdapter`; `fit(x, y, shuffle=True)` under JAX
+  and torch likewise), which every trial sets. Evaluation batches keep the arrays' order.
 - **Augmentation** (`augment`, `random_erasing`, `mixup`, `cutmix`) runs on the training
-  batches only, in a `tf.data` pipeline of Keras's own layers (`RandomFlip`,
+  batches only, in that pipeline, through Keras's own layers (`RandomFlip`,
   `RandomTranslation`, `RandomErasing`, `MixUp`, `CutMix`) seeded with the trial seed. The
   validation and test arrays, and the model, are untouched, so evaluation is the same with
-  and without it. Without augmentation the model trains on Keras's own batching of the
-  arrays. Every `tf.data` pipeline here runs with autotuning off (`batches`).
+  and without it. Every `tf.data` pipeline here runs with autotuning off (`_no_autotune`).
 - **Divergence.** A trial has diverged when an epoch's mean training loss is NaN or infinite,
   or more than `EXPLOSION` (100) times the loss of a chance-level predictor: ln K for a
   K-class classifier, ln 2 for a binary one, 2 ln 2 for a GAN's discriminator and ln 2 for its
@@ -88,61 +93,70 @@ def _no_autotune(ds):
     return ds.with_options(options)
 
 
-def batches(x: np.ndarray, y: np.ndarray | None, batch_size: int, shuffle: bool) -> dict[str, Any]:
-    """The keyword arguments of `fit` / `evaluate` for arrays; under TensorFlow a pipeline with
-    autotuning off. Training (`shuffle`): Keras's own for arrays (`ArrayDataAdapter`; once the
-    global seed is set, each epoch repeats the first one's order, as in Keras's `fit`).
-    Evaluation: the same batches from slices, 5-15x cheaper to build and start (no functions
-    to trace, no threads). Other backends: the arrays."""
+def batches(x: np.ndarray, y: np.ndarray | None, batch_size: int) -> dict[str, Any]:
+    """The keyword arguments of `evaluate` (and `fit`'s validation) for arrays, in their
+    order: under TensorFlow batches from slices with autotuning off (5-15x cheaper to build
+    and start than Keras's adapter: no functions to trace, no threads); other backends: the
+    arrays."""
     if keras.backend.backend() != "tensorflow":
-        return {"x": x, "y": y, "batch_size": batch_size}  # fit shuffles, evaluate does not
+        return {"x": x, "y": y, "batch_size": batch_size}
     import tensorflow as tf
 
-    if not shuffle:
-        data = x if y is None else (x, y)
-        return {"x": _no_autotune(tf.data.Dataset.from_tensor_slices(data).batch(batch_size))}
-    from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
+    data = x if y is None else (x, y)
+    return {"x": _no_autotune(tf.data.Dataset.from_tensor_slices(data).batch(batch_size))}
 
-    adapter = ArrayDataAdapter(x, y, batch_size=batch_size, shuffle=shuffle)
-    ds = adapter.get_tf_dataset().apply(
-        tf.data.experimental.assert_cardinality(adapter.num_batches)
-    )
-    # Shuffled in `ds` by Keras's own code; `fit`'s own shuffle (on by default) would warn.
-    return {"x": _no_autotune(ds), "shuffle": False}
+
+def shuffled(x: np.ndarray, y: np.ndarray | None, batch_size: int, seed: int):
+    """Training batches of the arrays as a `tf.data.Dataset`: each iteration (each epoch of
+    `fit`, which iterates it anew when it knows the epoch's length) a new permutation, drawn
+    by `shuffle(reshuffle_each_iteration=True)` from the op seed `seed` and TensorFlow's
+    global seed (`zoo.backend.set_seed` sets it to the trial seed), so a trial's sequence of
+    orders is the same on every run (tests/bench/test_training_order.py)."""
+    import tensorflow as tf
+
+    data = x if y is None else (x, y)
+    ds = tf.data.Dataset.from_tensor_slices(data)
+    return ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+
+
+def _fit_input(ds, batches_per_epoch: int) -> dict[str, Any]:
+    """`fit`'s keyword arguments for a training pipeline: its epoch length asserted (Keras
+    then knows the steps and iterates it anew each epoch), autotuning off, and no shuffling
+    by `fit` (it would warn: the order is the pipeline's)."""
+    import tensorflow as tf
+
+    ds = ds.apply(tf.data.experimental.assert_cardinality(batches_per_epoch))
+    return {"x": _no_autotune(ds), "y": None, "batch_size": None, "shuffle": False}
 
 
 def validation_input(x: np.ndarray, y: np.ndarray, batch_size: int):
     """`fit`'s `validation_data` for arrays: as `batches` makes them (TensorFlow), or the pair."""
-    data = batches(x, y, batch_size, shuffle=False)
+    data = batches(x, y, batch_size)
     return data["x"] if "y" not in data else (x, y)
 
 
 def training_input(
-    x: np.ndarray, y: np.ndarray, reg: Regularization, batch_size: int, seed: int
+    x: np.ndarray, y: np.ndarray | None, reg: Regularization, batch_size: int, seed: int
 ) -> dict[str, Any]:
-    """The keyword arguments of `fit` for the training data: Keras's shuffled batches of the
-    arrays (`batches`), or (with augmentation) a seeded, shuffled `tf.data.Dataset` of
-    augmented batches."""
-    if not reg.augments:
-        return batches(x, y, batch_size, shuffle=True)
-    import tensorflow as tf
+    """The keyword arguments of `fit` for the training data (`y` None: inputs alone, a GAN):
+    the arrays' batches in a new seeded order every epoch (`shuffled`), augmented where `reg`
+    says so."""
+    ds = shuffled(x, y, batch_size, seed)
+    if reg.augments:
+        chain = augmentation_layers(reg, seed)
 
-    chain = augmentation_layers(reg, seed)
+        def augment(images, labels):
+            for kind, layer in chain:
+                if kind == "image":
+                    images = layer(images, training=True)
+                else:
+                    mixed = layer({"images": images, "labels": labels}, training=True)
+                    images, labels = mixed["images"], mixed["labels"]
+            return images, labels
 
-    def augment(images, labels):
-        for kind, layer in chain:
-            if kind == "image":
-                images = layer(images, training=True)
-            else:
-                mixed = layer({"images": images, "labels": labels}, training=True)
-                images, labels = mixed["images"], mixed["labels"]
-        return images, labels
-
-    ds = tf.data.Dataset.from_tensor_slices((x, y))
-    ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
-    # Sequential map: the layers' random streams advance in batch order, so reruns match.
-    ds = ds.map(augment)
-    return {"x": _no_autotune(ds.prefetch(2)), "y": None, "batch_size": None, "shuffle": False}
+        # Sequential map: the layers' random streams advance in batch order, so reruns match.
+        ds = ds.map(augment).prefetch(2)
+    return _fit_input(ds, steps_per_epoch(len(x), batch_size))
 
 
 class EpochMonitor(keras.callbacks.Callback):
