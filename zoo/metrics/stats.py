@@ -4,6 +4,7 @@ With 2-8 seeds the normal approximation (±1.96 sd/√n) is far too narrow; thes
 t from `scipy.stats`. A table that makes several comparisons (every cell against its leader,
 every regularizer against `none`) corrects them with Holm's step-down method, which controls
 the chance of any false claim in the table at 5% without assuming the tests independent.
+How much a tuning budget buys: the expected best of k trials (`expected_max`).
 
     >>> separation({"a": [0.90, 0.91, 0.90], "b": [0.80, 0.81, 0.79]}, higher_is_better=True)
     Separation(leader='a', adjusted_p={'b': ...}, ...)
@@ -123,3 +124,30 @@ def separation(values: dict[str, Sequence[float]], *, higher_is_better: bool) ->
     leader = max(scored, key=lambda k: (sign * scored[k][0], scored[k][2]))
     raw = {k: welch(described[leader], d)[0] for k, d in scored.items() if k != leader}
     return Separation(leader, holm(raw), described)
+
+
+def expected_max(values: Sequence[float], k: float, higher_is_better: bool = True) -> float:
+    """The expected best of `k` draws with replacement from the observed `values`
+    (Dodge et al. 2019, "Show Your Work: Improved Reporting of Experimental Results", eq. 1;
+    used for optimizers by Sivaprasad et al. 2020, "Optimizer Benchmarking Needs to Account
+    for Hyperparameter Tuning").
+
+    `values`: N finite scores, in the metric's units (e.g. validation accuracy, a share);
+    `k` >= 1 draws (a tuning budget in trials; need not be an integer or <= N). With v sorted
+    worst to best, E = sum_i v_(i) [(i/N)^k - ((i-1)/N)^k]: the mean at k = 1, tending to the
+    best value as k grows. `higher_is_better=False` takes the expected minimum. Returns a
+    float in the units of `values`; ValueError if k < 1, no values, or a value is not finite.
+
+        >>> expected_max([0.0, 1.0], 2)
+        0.75
+    """
+    if not k >= 1:
+        raise ValueError(f"k must be at least 1 (got {k})")
+    v = np.asarray(values, dtype=float)
+    if v.size == 0:
+        raise ValueError("no values to draw from")
+    if not np.isfinite(v).all():
+        raise ValueError("values must be finite (score a diverged trial before calling)")
+    v = np.sort(v) if higher_is_better else np.sort(v)[::-1]  # worst first
+    weights = np.diff((np.arange(v.size + 1) / v.size) ** k)  # P(the best of k is v_(i))
+    return float(np.dot(v, weights))

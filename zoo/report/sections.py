@@ -11,18 +11,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zoo.bench.decide.tune import candidate_score
 from zoo.report import plots
 from zoo.report.document import Document
-from zoo.report.findings import Table, grid_edge, leading_group
+from zoo.report.findings import Table, leading_group
 from zoo.report.profiles import performance_profile
 from zoo.report.tables import (
     best_row,
-    fmt_cell,
     metric_table,
     time_to_target_table,
     value_table,
 )
+from zoo.report.tuning import tuning_section
 from zoo.specs import tasks
 from zoo.specs.tasks import Task
 
@@ -102,45 +101,6 @@ def _best_and_worst(summary, results, model: str, results_dir: Path) -> list[tup
     return panels
 
 
-def _tuned_row(c: dict, model: str, summary, by_hash, t: Task) -> dict[str, str]:
-    """A tuned cell's row: default and chosen rate, their results, the rates tried."""
-    first = by_hash.get(c["chosen_hashes"][0]) if c["chosen_hashes"] else None
-    tuned = summary[(summary["model"] == model) & (summary["optimizer"] == (first and first.row))
-                    & (summary["regularizer"] == c["regularizer"])]  # fmt: skip
-    default = [by_hash.get(x["config_hash"]) for x in c["candidates"]
-               if x["lr"] == c["default_lr"]]  # fmt: skip
-    value = default[0].headline if default and default[0] else math.nan
-    edge = grid_edge(c)
-    scores = [(x["lr"], candidate_score(c, x)) for x in c["candidates"]]
-    tried = ", ".join(f"{lr:g}: {v:.3f}" if v is not None else f"{lr:g}: —" for lr, v in scores)
-    return {
-        "optimizer": c["optimizer"],
-        "regularizer": c["regularizer"],
-        "default lr": f"{c['default_lr']:g}",
-        f"default lr: {t.label} (seed 0)": t.fmt(value) if value == value else "—",
-        "tuned lr": f"{c['chosen_lr']:g}" + (f" ({edge} tried)" if edge else ""),
-        f"tuned: {t.label}": fmt_cell(tuned.iloc[0]) if len(tuned) else "not run",
-        f"validation {t.metric} per lr tried (seed 0)": tried,
-    }
-
-
-def _tuned_section(doc: Document, tuning, model: str, summary, by_hash, t: Task) -> None:
-    """Each tuned cell: the rates tried (validation score, one seed), the default rate's
-    one-seed test result, and the tuned cell as the model's table shows it."""
-    cells = [c for c in tuning["cells"] if c["model"] == model and "chosen_lr" in c]
-    if not cells:
-        return
-    rows = [_tuned_row(c, model, summary, by_hash, t) for c in cells]
-    table = pd.DataFrame(rows).set_index("optimizer")
-    doc.paragraph(
-        f"Tuned learning rates, budget **{tuning['budget']}**: {tuning['rule']}. The test split "
-        "plays no part in the choice. The table above shows each tuned cell at its chosen "
-        "rate; here are the rates tried and the default rate's one-seed result. A rate marked "
-        "highest or lowest tried sits at the grid's edge: a better one may lie beyond it."
-    )
-    doc.table(table)
-
-
 def profile_table(times) -> pd.DataFrame:
     """rho(tau) at a few tau for each optimizer: share of problems solved within tau x best."""
     taus = [1.0, 1.5, 2.0, 4.0, math.inf]
@@ -188,9 +148,9 @@ def model_sections(doc, records, results, summary, tuning, by_hash, store, plot_
             doc.paragraph(racing_note)
         _extra_tables(doc, summary, model, t)
         _time_to_target(doc, summary, model, t)
-        if tuning:
-            _tuned_section(doc, tuning, model, summary, by_hash, t)
         name = f"{model}_{backend}" if backend else model
+        if tuning:
+            tuning_section(doc, tuning, model, summary, by_hash, t, (plot_dir, name))
         doc.images(_figures(doc, records, results, summary, store, plot_dir, model, name, t))
 
 

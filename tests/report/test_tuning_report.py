@@ -1,0 +1,150 @@
+"""The tuning part of a report (`zoo.report.tuning`, `zoo.report.tuning_plots`): the fairness
+ledger, the expected best score per tuning budget (Dodge et al. 2019) and the score per
+learning rate, from a real tuned run and from a tuning.json written before bracketing."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.text import Text
+
+from zoo.bench import Store
+from zoo.bench.decide.tune import candidate_score, read_tuning
+from zoo.cli import main
+from zoo.metrics.stats import expected_max
+from zoo.report import write_report
+from zoo.report.tuning_plots import RateLine, budget_figure, sensitivity_figure
+
+REPORTS = Path(__file__).resolve().parents[2] / "reports"
+
+
+@pytest.fixture(scope="module")
+def tuned(tmp_path_factory) -> Path:
+    """A real run: cnn_small, adam (lr searched) and adamw (lr and weight decay), 2 seeds."""
+    out = tmp_path_factory.mktemp("tuned") / "run"
+    args = ["bench", "--profile", "smoke", "--models", "cnn_small", "--optimizers", "adam,adamw",
+            "--regularizers", "none", "--seeds", "2", "--tune", "lr+wd:12", "--out", str(out),
+            "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    return out
+
+
+def _rows(readme: str, first_header: str) -> dict[str, list[str]]:
+    """The rows (by optimizer) of the Markdown table whose header has `first_header` in it."""
+    lines = readme.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|") and first_header in line)
+    header = [c.strip() for c in lines[start].strip("|").split("|")]
+    rows = {}
+    for line in itertools.takewhile(lambda x: x.startswith("|"), lines[start + 2 :]):
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows[cells[0].strip("`")] = dict(zip(header, cells, strict=True))
+    return rows
+
+
+def test_ledger_budget_and_sensitivity_from_a_real_tuned_run(tuned):
+    tuning = read_tuning(tuned / "tuning.json")
+    cells = {c["optimizer"]: c for c in tuning["cells"]}
+    readme = (tuned / "README.md").read_text()
+    html = (tuned / "index.html").read_text()
+    store = Store(tuned)
+    for png in ("cnn_small_tuning_budget.png", "cnn_small_lr_sensitivity.png"):
+        assert (tuned / "plots" / png).stat().st_size > 10_000
+        assert f"](plots/{png})" in readme
+        assert f'<img alt="{png.removesuffix(".png")}" src="data:image/png' in html
+    assert f'same search space, rule and cap: "{tuning["rule"]}"' in readme
+    assert "Dodge et al. 2019" in readme and "not random draws" in readme
+    assert "counts as 0" in readme
+    ledger = _rows(readme, "tuning trial-seconds")
+    budget = _rows(readme, "k = 1 (mean)")
+    assert set(ledger) == set(budget) == {"adam", "adamw"}
+    for name, cell in cells.items():
+        records = [store.read(x["config_hash"]) for x in cell["candidates"]]
+        assert ledger[name]["tuning trials"] == str(cell["trials"]) == str(len(records))
+        seconds = sum(r.wall_time_s for r in records)
+        assert float(ledger[name]["tuning trial-seconds"]) == pytest.approx(seconds, abs=0.051)
+        assert ledger[name]["machine"].startswith(records[0].env["cpu"])
+        assert ledger[name]["cap reached"] == ("yes" if cell["capped"] else "no")
+        scores = [candidate_score(cell, x) or 0.0 for x in cell["candidates"]]
+        assert budget[name]["trials K"] == str(len(scores))
+        assert float(budget[name]["k = 1 (mean)"]) == pytest.approx(sum(scores) / len(scores),
+                                                                    abs=6e-5)  # fmt: skip
+        assert float(budget[name]["k = K"]) == pytest.approx(
+            expected_max(scores, len(scores)), abs=6e-5)  # fmt: skip
+        assert float(budget[name]["best tried"]) == pytest.approx(max(scores), abs=6e-5)
+    assert "the star may lie off it" in readme  # adamw's weight decay was tuned too
+
+
+def test_a_tuning_file_from_before_bracketing_still_renders(tmp_path):
+    """reports/quick: a fixed `lr:3` grid, candidates with a rate only, no phases, no cap."""
+    out = tmp_path / "quick"
+    keep = {"results", "run.json", "tuning.json", "racing.json"}
+    shutil.copytree(REPORTS / "quick", out, ignore=lambda d, names: [
+        n for n in names if Path(d) == REPORTS / "quick" and n not in keep])  # fmt: skip
+    readme = write_report(out).read_text()
+    tuning = read_tuning(out / "tuning.json")
+    searched = [c for c in tuning["cells"] if c["model"] == "cnn_small" and c.get("candidates")]
+    for png in ("cnn_small_tuning_budget.png", "cnn_small_lr_sensitivity.png"):
+        assert (out / "plots" / png).is_file() and f"](plots/{png})" in readme
+    ledger = _rows(readme, "tuning trial-seconds")  # cnn_small's, the first model's
+    assert len(ledger) == len({c["optimizer"] for c in searched})
+    assert all(row["tuning trials"] == "3" and row["cap reached"] == "—" for row in ledger.values())
+    assert all(re.fullmatch(r"\d+\.\d", row["tuning trial-seconds"]) for row in ledger.values())
+
+
+def _check_text_fits(fig, monkeypatch) -> None:
+    """Every text `fig` draws lies inside the figure and overlaps no other."""
+    drawn = []
+    draw = Text.draw
+
+    def spy(text, renderer):  # Text.draw runs for the texts that are drawn, and only those
+        if text.get_visible() and text.get_text().strip():
+            drawn.append(text)
+        return draw(text, renderer)
+
+    with monkeypatch.context() as m:
+        m.setattr(Text, "draw", spy)
+        fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    extents = [(t.get_text(), t.get_window_extent(renderer)) for t in drawn]
+    assert len(extents) > 10
+    for text, e in extents:
+        assert box.x0 - 1 <= e.x0 and e.x1 <= box.x1 + 1, f"{text!r} sticks out sideways"
+        assert box.y0 - 1 <= e.y0 and e.y1 <= box.y1 + 1, f"{text!r} sticks out up or down"
+    for (a, ea), (b, eb) in itertools.combinations(extents, 2):
+        inter = ea.intersection(ea, eb)
+        assert inter is None or inter.width * inter.height < 1, f"{a!r} overlaps {b!r}"
+    plt.close(fig)
+
+
+OPTIMIZERS = ["sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adadelta", "adam", "adamw",
+              "nadam", "adamax", "lion", "lamb", "adafactor", "ftrl", "muon",
+              "schedule_free_adamw", "adam @ cosine", "adam @ warmup_cosine", "adam @ linear",
+              "momentum @ cosine", "momentum @ warmup_cosine",
+              "adam:lr=0.0001:beta_1=0.5/adam:lr=0.0004:beta_1=0.5"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [[(o, "none") for o in OPTIMIZERS] + [("adam", r) for r in ("dropout", "mixup", "l2")],
+     [("adam", "none")]],
+    ids=["22 optimizers, 4 regularizers", "one cell"],
+)  # fmt: skip
+def test_tuning_figures_keep_their_text_inside_and_apart(cells, monkeypatch):
+    rates = [10 ** (q / 4) for q in range(-16, -3)]
+    lines, curves = {}, {}
+    for i, cell in enumerate(cells):
+        scores = [0.9 - 0.05 * abs(q - i % 5) for q in range(len(rates))]
+        points = [(lr, None if j == len(rates) - 1 else v)
+                  for j, (lr, v) in enumerate(zip(rates, scores, strict=True))]  # fmt: skip
+        lines[cell] = RateLine(points[: 3 + i % 9], (points[1][0], scores[1]))
+        curves[cell] = [v or 0.0 for _, v in points[: 3 + i % 9]]
+    title = "cnn_small: expected best validation accuracy after k trials"
+    _check_text_fits(budget_figure(curves, True, "validation accuracy", title), monkeypatch)
+    title = "cnn_small: validation accuracy per learning rate tried"
+    _check_text_fits(sensitivity_figure(lines, "validation accuracy", title), monkeypatch)
