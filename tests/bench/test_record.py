@@ -63,3 +63,15 @@ def test_typed_fields_and_what_readers_ask():
 def test_what_is_not_a_record_is_refused_with_the_reason(data, why):
     with pytest.raises(ValueError, match=why):
         TrialRecord.from_json(data)
+
+
+def test_records_from_before_the_best_epoch_load_without_one():
+    """Records written before the tested epoch was chosen on validation read as tested at
+    their last epoch: no `best_epoch`, no `test_last`."""
+    path = sorted((REPORTS / "quick" / "results").glob("*.json"))[0]
+    data = json.loads(path.read_text())
+    assert "best_epoch" not in data and "test_last" not in data
+    record = TrialRecord.from_json(data)
+    assert record.best_epoch is None and record.test_last is None
+    chosen = record.replace(best_epoch=2, test_last={"accuracy": 0.8, "loss": 0.5})
+    assert TrialRecord.from_json(json.loads(json.dumps(chosen.to_json()))) == chosen

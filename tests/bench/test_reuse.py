@@ -24,7 +24,7 @@ def test_reusing_a_compiled_model_gives_the_same_records(tmp_path, monkeypatch):
     assert len(records["1"]) == len(trials) == 14
     for h, fresh in records["0"].items():
         reused = records["1"][h]
-        for key in ("test", "fid", "coverage"):
+        for key in ("test", "test_last", "best_epoch", "fid", "coverage"):
             assert getattr(fresh, key) == getattr(reused, key), (fresh.labels, key)
         drop = {"epoch_time_s"}
         assert {k: v for k, v in fresh.history.items() if k not in drop} == {
@@ -46,7 +46,7 @@ def test_a_trial_does_not_depend_on_what_its_process_ran_before():
     runs = [run_trial(t) for t in (first, gan, other, first, gan)]
     assert runs[0].status == "ok" and runs[2].test != runs[0].test  # seeds differ
     for a, b in ((runs[0], runs[3]), (runs[1], runs[4])):
-        assert a.test == b.test and a.fid == b.fid
+        assert a.test == b.test and a.fid == b.fid and a.test_last == b.test_last
         drop = {"epoch_time_s"}
         assert {k: v for k, v in a.history.items() if k not in drop} == {
             k: v for k, v in b.history.items() if k not in drop}  # fmt: skip

@@ -11,9 +11,9 @@ import pytest
 
 import zoo
 from zoo.bench.output.record import TrialRecord
+from zoo.bench.run.epochs import Backup
 from zoo.bench.run.training import (
     EXPLOSION,
-    Backup,
     augmentation_layers,
     batches,
     build_optimizer,

@@ -93,6 +93,10 @@ class TrialRecord:
     finished_at: str | None = None
     history: dict[str, list[float]] = field(default_factory=dict)  # per-epoch logs
     test: dict[str, float] | None = None  # test-split scores, the task's headline among them
+    # The 1-based epoch whose weights `test` scored: the best on validation (the first of
+    # equal ones). None: no choice (no validation split or metric): the last epoch's.
+    best_epoch: int | None = None
+    test_last: dict[str, float] | None = None  # the test at the last epoch, where chosen
     epochs_run: int | None = None
     data_sizes: dict[str, int] = field(default_factory=dict)  # train, val, test
     params: int | None = None

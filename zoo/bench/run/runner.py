@@ -2,11 +2,13 @@
 
     prepare_data -> build_and_compile -> fit (with callbacks) -> evaluate -> TrialRecord
 
-The hot path is plain `model.fit` on in-memory arrays. Every callback works at epoch level
-(an epoch monitor for wall time and divergence; with a checkpoint folder, Keras's
+The hot path is plain `model.fit` on `tf.data` pipelines of in-memory arrays. Every callback
+works at epoch level (an epoch monitor for wall time and divergence; the best validation
+epoch's weights, which the trial is tested at; with a checkpoint folder, Keras's
 `BackupAndRestore` and `CSVLogger`), so there is no per-batch Python overhead. With a
-checkpoint folder a killed trial resumes from its last finished epoch: weights and optimizer
-state come back from the backup, and the history of the epochs before the kill from the CSV.
+checkpoint folder a killed trial resumes from its last finished epoch: weights, optimizer
+state and the best epoch so far come back from the backup, and the history of the epochs
+before the kill from the CSV.
 What differs by task (loss, targets, chance-level losses) comes from its `Task`
 (`zoo.specs.tasks`); how a classifier or a GAN compiles, fits and is scored from its trainer
 (`zoo.bench.run.trainers`); inputs, schedules and divergence from `zoo.bench.run.training`.
@@ -31,12 +33,12 @@ from zoo.backend import set_seed
 from zoo.bench.output.record import Labels, TimeToTarget, TrialRecord
 from zoo.bench.plan.trial import Trial
 from zoo.bench.run import reuse
+from zoo.bench.run.epochs import Backup, BestEpoch
 from zoo.bench.run.history import read_history, time_to_target
 from zoo.bench.run.provenance import environment
 from zoo.bench.run.trainers import Classifier, Generator, trainer
 from zoo.bench.run.training import (
     AveragedWeightsForEvaluation,
-    Backup,
     EpochMonitor,
     steps_per_epoch,
     to_averaged_weights,
@@ -121,7 +123,8 @@ def _steps(trial, data_dir, on_epoch, checkpoint_dir, save_weights, tensorboard_
         return out | {"status": "diverged", "diverged_epoch": fitted.monitor.diverged_epoch,
                       "diverged_because": why}  # fmt: skip
     t_eval = time.perf_counter()
-    out |= session.trainer.evaluate(session.model, ds, trial, t, before, out["epochs_run"])
+    out |= session.trainer.evaluate(session.model, ds, trial, t, before, out["epochs_run"],
+                                    fitted.best)  # fmt: skip
     out["eval_time_s"] = time.perf_counter() - t_eval
     if save_weights and out["status"] == "ok":
         out |= kept_files(session.model, ds.vocabulary, out.get("attachments", {}))
@@ -182,12 +185,14 @@ def build_and_compile(trial: Trial, t: Task, ds: Dataset) -> Session:
 
 @dataclass
 class Fitted:
-    """What `fit` left: the per-epoch history, the monitor's verdict, the fit's seconds."""
+    """What `fit` left: the per-epoch history, the monitor's verdict, the fit's seconds, the
+    best validation epoch (None without a validation split or metric)."""
 
     history: dict[str, list[float]]
     monitor: EpochMonitor
     fit_time_s: float
     first_epoch: int  # 0, or the epoch a resumed trial started from
+    best: BestEpoch | None = None
 
     def fields(self, trial: Trial, ds: Dataset, model: keras.Model) -> dict[str, Any]:
         """The record's fields about training (status `ok` until evaluation says otherwise)."""
@@ -214,12 +219,17 @@ class Fitted:
 
 def fit(trial, t: Task, ds: Dataset, session: Session, on_epoch, checkpoint_dir,
         tensorboard_dir) -> Fitted:  # fmt: skip
-    """`model.fit` with the epoch monitor, evaluation at averaged weights, checkpoints and
-    TensorBoard logs; afterwards the model holds the weights it is evaluated at."""
+    """`model.fit` with the epoch monitor, evaluation at averaged weights, the best validation
+    epoch kept, checkpoints and TensorBoard logs; afterwards the model holds its last epoch's
+    weights as they are evaluated (Schedule-Free AdamW's averaged x)."""
     train, validation = session.trainer.inputs(trial, t, ds)
     monitor = EpochMonitor(on_epoch, t.chance(ds.num_classes))
+    best = None
+    if validation is not None and t.validation is not None:
+        best = BestEpoch(t.validation, t.higher_is_better, session.optimizers)
     callbacks = [monitor, AveragedWeightsForEvaluation(session.optimizers)]
-    callbacks += _checkpoints(checkpoint_dir)
+    callbacks += [best] if best is not None else []
+    callbacks += _checkpoints(checkpoint_dir, best)
     if tensorboard_dir is not None:
         callbacks.append(keras.callbacks.TensorBoard(str(tensorboard_dir), write_graph=False))
     t_fit = time.perf_counter()
@@ -235,17 +245,18 @@ def fit(trial, t: Task, ds: Dataset, session: Session, on_epoch, checkpoint_dir,
     else:
         hist = {k: [float(v) for v in vs] for k, vs in history.history.items()}
     first = history.epoch[0] if history.epoch else trial.epochs
-    return Fitted(hist, monitor, fit_time, first)
+    return Fitted(hist, monitor, fit_time, first, best)
 
 
-def _checkpoints(checkpoint_dir) -> list[keras.callbacks.Callback]:
-    """Backups a killed trial resumes from, and the per-epoch CSV log (none without a folder)."""
+def _checkpoints(checkpoint_dir, best: BestEpoch | None) -> list[keras.callbacks.Callback]:
+    """Backups a killed trial resumes from (with its best epoch so far), and the per-epoch
+    CSV log (none without a folder)."""
     if checkpoint_dir is None:
         return []
     folder = Path(checkpoint_dir)
     folder.mkdir(parents=True, exist_ok=True)
     return [
-        Backup(str(folder / "backup")),
+        Backup(str(folder / "backup"), best=best),
         keras.callbacks.CSVLogger(str(folder / "history.csv"), append=True),
     ]
 

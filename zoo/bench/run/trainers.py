@@ -2,7 +2,7 @@
 
 - `Classifier`: one optimizer; `compile` with the task's loss and metrics; `fit` on (x, y)
   batches (augmented where a regularizer says so) with the validation split; scored by
-  `evaluate` on the test split.
+  `evaluate` on the test split at its best validation epoch's weights, and at its last's.
 - `Generator` (a GAN): a generator and a discriminator optimizer, `compile(g_optimizer,
   d_optimizer)`; `fit` on the images alone; scored by `zoo.metrics.gan` against the test
   images (FID, class coverage and a sample grid kept as a file of the record), with the
@@ -20,6 +20,7 @@ import numpy as np
 
 from zoo.bench.output.record import FID, Coverage
 from zoo.bench.plan.trial import Trial
+from zoo.bench.run.epochs import BestEpoch
 from zoo.bench.run.training import batches, build_optimizer, training_input, validation_input
 from zoo.data import Dataset
 from zoo.metrics.gan import evaluate_generator
@@ -50,14 +51,24 @@ class Classifier:
     def before_fit(self, model, ds: Dataset, trial: Trial) -> dict[str, Any]:
         return {}
 
-    def evaluate(
-        self, model, ds: Dataset, trial: Trial, task: Task, before: dict[str, Any], epochs: int
-    ) -> dict[str, Any]:
-        """The test split's scores (`diverged` if any is not finite)."""
+    def evaluate(self, model, ds: Dataset, trial: Trial, task: Task, before: dict[str, Any],
+                 epochs: int, best: BestEpoch | None = None) -> dict[str, Any]:  # fmt: skip
+        """The test split's scores (`diverged` if any is not finite) at the weights `model`
+        holds, its last epoch's (`epochs`); where `best` kept another epoch's, `test_last`,
+        and `test` at those weights, which the model then holds (and `save_weights` keeps)."""
         y_test = task.targets(ds.y_test, trial.regularizer, ds.num_classes)
         test = batches(ds.x_test, y_test, max(trial.batch_size, 256))
-        scores = model.evaluate(**test, verbose=0, return_dict=True)
-        out: dict[str, Any] = {"status": "ok", "test": {k: float(v) for k, v in scores.items()}}
+
+        def scores() -> dict[str, float]:
+            result = model.evaluate(**test, verbose=0, return_dict=True)
+            return {k: float(v) for k, v in result.items()}
+
+        out: dict[str, Any] = {"status": "ok", "test": scores()}
+        if best is not None and best.epoch is not None:
+            out.update(best_epoch=best.epoch, test_last=dict(out["test"]))
+            if best.epoch != epochs:
+                model.set_weights(best.weights)
+                out["test"] = scores()
         if not all(np.isfinite(v) for v in out["test"].values()):
             out.update(status="diverged", diverged_epoch=epochs)
         return out
@@ -86,9 +97,9 @@ class Generator:
         """The same generator before training: its FID is the scale a trained one is judged on."""
         return {"untrained": score_generator(model, ds, trial).get("fid")}
 
-    def evaluate(
-        self, model, ds: Dataset, trial: Trial, task: Task, before: dict[str, Any], epochs: int
-    ) -> dict[str, Any]:
+    def evaluate(self, model, ds: Dataset, trial: Trial, task: Task, before: dict[str, Any],
+                 epochs: int, best: BestEpoch | None = None) -> dict[str, Any]:  # fmt: skip
+        """FID and coverage at the last epoch (a GAN has no validation to choose another)."""
         out = {"status": "ok", **score_generator(model, ds, trial)}
         untrained = before.get("untrained")
         if out.get("fid") and untrained:

@@ -22,12 +22,14 @@ weights it is evaluated at. Its loss and targets come from its task (`zoo.specs.
   its averaged weights x = (y - (1 - beta_1) z) / beta_1 (Defazio et al. 2024): validation
   swaps them in and back, and after training the model keeps x for the test, FID and saved
   weights.
+
+The best validation epoch a trial is tested at, and the backups a killed trial resumes from:
+`zoo.bench.run.epochs`.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -245,45 +247,3 @@ class AveragedWeightsForEvaluation(keras.callbacks.Callback):
         for restore in self._restore:
             restore()
         self._restore = []
-
-
-CHECKPOINT_EVERY_S = 20.0  # default of ZOO_CHECKPOINT_EVERY: seconds between epoch backups
-
-
-class Backup(keras.callbacks.BackupAndRestore):
-    """Keras's `BackupAndRestore`, saving after an epoch only once `every` seconds have passed
-    since the trial started or last saved: a killed trial loses at most that much, and short
-    trials (most of a quick run) spend nothing on checkpoints. `every = 0`: every epoch."""
-
-    def __init__(self, backup_dir: str, every: float | None = None) -> None:
-        super().__init__(backup_dir, delete_checkpoint=False)
-        if every is None:
-            every = float(os.environ.get("ZOO_CHECKPOINT_EVERY", CHECKPOINT_EVERY_S))
-        self.every = every
-        self._saved_at = 0.0
-
-    def on_train_begin(self, logs=None):
-        super().on_train_begin(logs)
-        self._saved_at = time.perf_counter()
-
-    def _save_model(self):
-        """Keras's backup, each file written beside its final name and moved into place,
-        weights first: a kill mid-write leaves the last whole backup (not a truncated file).
-        A kill between the two moves (microseconds) makes the resumed trial redo an epoch."""
-        import json
-
-        os.makedirs(self.backup_dir, exist_ok=True)
-        weights = f"{self._weights_path}.new.weights.h5"  # save_weights wants this suffix
-        metadata = f"{self._training_metadata_path}.new"
-        self.model.save_weights(weights, overwrite=True)
-        with open(metadata, "w") as fh:
-            fh.write(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
-        os.replace(weights, self._weights_path)
-        os.replace(metadata, self._training_metadata_path)
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._current_epoch = epoch + 1
-        self._last_batch_seen = 0
-        if time.perf_counter() - self._saved_at >= self.every:
-            self._save_model()
-            self._saved_at = time.perf_counter()
