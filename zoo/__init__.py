@@ -18,7 +18,7 @@ import os
 # raise Python exceptions. Set TF_CPP_MIN_LOG_LEVEL yourself (0-2) to see them.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = {"build", "list_models", "model_info", "register"}
 __all__ = ["__version__", *sorted(_LAZY)]

@@ -73,7 +73,13 @@ def test_every_card_matches_its_files_and_the_total_fits_the_budget():
             assert path.stat().st_size == f.bytes
             total += f.bytes
         assert card.command.startswith("zoo bench --profile full")
-        assert card.trial.config_hash == weights._trial(tag).config_hash
+
+        # The recipe is the trial that made the weights, but for the versions in its hash
+        # (zoo 0.1.0 made the shipped ones; `make weights` re-makes them under this one).
+        def settings(config):
+            return {k: v for k, v in config.items() if k != "versions"}
+
+        assert settings(card.trial.config) == settings(weights._trial(tag).config())
     fid = classifier.card()
     assert sha256_file(classifier.WEIGHTS) == fid["sha256"]
     total += fid["bytes"]

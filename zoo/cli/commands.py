@@ -72,6 +72,7 @@ def cmd_bench(args) -> int:
         "suite": suite.name,
         "profile": args.profile,
         **({"notes": n} if (n := suite.profiles[args.profile].get("notes")) else {}),
+        **({"description": d} if (d := suite.profiles[args.profile].get("description")) else {}),
     }
     try:
         summary, run = run_campaign(

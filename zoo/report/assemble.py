@@ -178,6 +178,8 @@ def write_report(out: str | Path, *, warn=print) -> Path:
     summary.to_csv(layout.summary_csv, index=False)
     layout.plots.mkdir(exist_ok=True)
     doc = Document(f"Benchmark report: {out.name}")
+    if run.get("description"):  # what the profile is for, before any number
+        doc.paragraph(f"Profile `{run.get('profile')}`: {run['description']}.")
     _findings_section(doc, parts, tuning)
     _about_section(doc, every, run)
     for p in parts:
@@ -223,8 +225,10 @@ def _about_section(doc: Document, records: list[TrialRecord], run: dict[str, Any
         "table names the leader and whether it is separated from every other cell (Welch's "
         "test, Holm-corrected over the table's comparisons). "
         "Classifiers: **test accuracy** (higher is better), trained on the training split, "
-        "monitored on a seeded validation split carved from it, evaluated once on the test "
-        "split. GANs: **FID** (lower is better) and class coverage, see their section. "
+        "monitored on a seeded validation split carved from it, tested at each trial's best "
+        "validation epoch (`best_epoch` in `results.csv`; `test_accuracy_last` there is the "
+        "last epoch's); every decision (tuning, racing, the epoch) read validation only. "
+        "GANs: **FID** (lower is better) and class coverage, see their section. "
         "`—`: not run; `diverged`: a loss became NaN/inf or exploded (over 100 times a "
         "chance-level predictor's). All numbers are in `results.csv` (one row per trial) and "
         "`summary.csv` (one row per configuration)."
@@ -241,7 +245,8 @@ def _profiles_section(doc: Document, summary: pd.DataFrame, multi: bool, plot_di
     doc.heading("Performance profiles")
     doc.paragraph(
         "AlgoPerf-style: a problem is a model with a regularizer, and each optimizer's time "
-        "to its target is divided by the fastest optimizer's on that problem. A curve shows "
+        "to its target, in optimizer steps (a count that means the same on any machine), is "
+        "divided by the fastest optimizer's on that problem. A curve shows "
         "the share of problems an optimizer solved within tau times the best time: its "
         "value at tau = 1 is how often it was fastest, at the right how often it reached "
         f"the target at all. Problems: {', '.join(f'{m} + {r}' for m, r in times.index)}."

@@ -190,19 +190,32 @@ def tuning_summary(tuning: dict[str, Any] | None, model: str) -> str | None:
     )
 
 
+def one_cpu(summary: pd.DataFrame) -> str | None:
+    """The one CPU kind (`cpu_id`) every cell of `summary` ran on, or None: seconds are
+    compared only between trials on the same kind of CPU."""
+    kinds = summary["cpu_id"].tolist() if "cpu_id" in summary else []
+    return kinds[0] if kinds and all(k == kinds[0] for k in kinds) and kinds[0] else None
+
+
 def time_to_target(summary: pd.DataFrame) -> str | None:
-    """The fastest cell to the target validation score (every seed reaching it)."""
-    sub = summary[summary["target"].notna() & summary["target_seconds_mean"].notna()]
+    """The fastest cell to the target validation score (every seed reaching it), counted in
+    epochs and optimizer steps; seconds only where the whole table ran on one CPU kind."""
+    sub = summary[summary["target"].notna() & summary["target_epoch_mean"].notna()]
     if sub.empty:
         return None
-    best = sub.loc[sub["target_seconds_mean"].idxmin()]
+    best = sub.sort_values(["target_epoch_mean", "target_steps_mean"]).iloc[0]
     total = int(summary["target"].notna().sum())
     metric = tasks.task(best["task"]).metric
+    cpu = one_cpu(summary)
+    seconds = (f"; {best['target_seconds_mean']:.1f} s of training, every trial on one CPU kind"
+               if cpu and pd.notna(best["target_seconds_mean"]) else
+               "; seconds not compared: the trials ran on more than one kind of CPU")  # fmt: skip
     return (
         f"fastest to {best['target']:g} validation {metric}: `{best['optimizer']}` + "
-        f"`{best['regularizer']}` ({best['target_seconds_mean']:.1f} s of training, mean of "
-        f"{_seeds(int(best['target_reached']))}); {len(sub)} of {total} cells reached it with "
-        "every seed."
+        f"`{best['regularizer']}` ({best['target_epoch_mean']:.1f} epochs, "
+        f"{best['target_steps_mean']:.0f} optimizer steps, mean of "
+        f"{_seeds(int(best['target_reached']))}{seconds}); {len(sub)} of {total} cells "
+        "reached it with every seed."
     )
 
 

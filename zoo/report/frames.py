@@ -6,6 +6,7 @@ table (`zoo.specs.tasks`).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -31,12 +32,13 @@ def _task_columns(r: TrialRecord) -> dict[str, float]:
     task's filled in, the others NaN, so frames of mixed tasks share their columns."""
     out: dict[str, float] = {}
     for t in TASKS.values():
-        out[t.column] = np.nan
+        out[t.column] = out[f"{t.column}_last"] = np.nan
         if t.validation:
             for col in (f"final_train_{t.metric}", f"final_val_{t.metric}", f"best_val_{t.metric}"):
                 out[col] = np.nan
     t = r.task_info
     out[t.column] = (r.test or {}).get(t.metric, np.nan)
+    out[f"{t.column}_last"] = (r.test_last or r.test or {}).get(t.metric, np.nan)
     if t.validation:
         train, val = r.curve(t.metric), r.curve(t.validation)
         best = max if t.higher_is_better else min
@@ -48,6 +50,15 @@ def _task_columns(r: TrialRecord) -> dict[str, float]:
             "generalization_gap": (_last(train) - _last(val)) * (1 if t.higher_is_better else -1),
         }
     return out
+
+
+def _steps_to(r: TrialRecord) -> float:
+    """Optimizer steps until the target was reached: its epoch x steps per epoch
+    (ceil(training examples / batch size)); NaN if it was not."""
+    target, train = r.target, r.data_sizes.get("train")
+    if target is None or target.epoch is None or not train:
+        return np.nan
+    return float(target.epoch * math.ceil(train / r.config["batch_size"]))
 
 
 def _generator_columns(r: TrialRecord) -> dict[str, Any]:
@@ -85,7 +96,9 @@ def _row(r: TrialRecord) -> dict[str, Any]:
         **_generator_columns(r),
         "target": target.value if target else np.nan,
         "target_epoch": target.epoch if target and target.epoch is not None else np.nan,
+        "target_steps": _steps_to(r),
         "target_seconds": target.seconds if target and target.seconds is not None else np.nan,
+        "best_epoch": r.best_epoch if r.best_epoch is not None else np.nan,
         "epochs": r.epochs,
         "epochs_run": r.epochs_run if r.epochs_run is not None else np.nan,
         "diverged_epoch": r.diverged_epoch,
@@ -93,12 +106,14 @@ def _row(r: TrialRecord) -> dict[str, Any]:
         "test_size": r.data_sizes.get("test", c["test_size"]),
         "batch_size": c["batch_size"],
         "learning_rate": r.learning_rate,
+        "weight_decay": c["optimizer"]["kwargs"].get("weight_decay"),
         "params": r.params,
         "wall_time_s": r.wall_time_s,
         "fit_time_s": r.fit_time_s,
         "throughput_samples_per_s": r.throughput_samples_per_s,
         "peak_memory_mb": r.peak_memory_mb,
         "backend": r.backend,
+        "cpu_id": r.env.get("cpu_id"),
         "keras": r.env.get("keras"),
         "git_commit": r.env.get("git_commit"),
         "started_at": r.started_at,
@@ -117,7 +132,7 @@ def results_frame(records: list[TrialRecord]) -> pd.DataFrame:
 def metric_columns() -> list[str]:
     """The per-trial metric columns a summary averages: every task's headline and final
     training and validation scores."""
-    cols = [t.column for t in TASKS.values()]
+    cols = [t.column for t in TASKS.values()] + [f"{t.column}_last" for t in TASKS.values()]
     for t in TASKS.values():
         if t.validation:
             cols += [f"final_val_{t.metric}", f"final_train_{t.metric}"]
@@ -198,8 +213,14 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
     summary["target_reached"] = g["target_seconds"].count()
     summary["target_seconds_mean"] = g["target_seconds"].mean()
     summary["target_epoch_mean"] = g["target_epoch"].mean()
+    summary["target_steps_mean"] = g["target_steps"].mean()
     summary.loc[summary["target_reached"] < summary["ok"], ["target_seconds_mean",
-                "target_epoch_mean"]] = np.nan  # fmt: skip
+                "target_epoch_mean", "target_steps_mean"]] = np.nan  # fmt: skip
+    # Seconds mean something only on one kind of CPU (`cpu_id`): a cell whose seeds ran on
+    # several has none, and `cpu_id` names the kind where there is one.
+    kinds = g_all["cpu_id"].agg(lambda s: s.dropna().unique().tolist())
+    summary["cpu_id"] = kinds.map(lambda k: k[0] if len(k) == 1 else None)
+    summary.loc[summary["cpu_id"].isna(), "target_seconds_mean"] = np.nan
     summary = summary.reset_index()
     summary["effect_vs_none"] = _effect_vs_none(summary)
     return sort_frame(summary)

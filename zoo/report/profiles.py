@@ -1,8 +1,9 @@
 """Performance profiles (Dolan & Moré 2002), as MLCommons AlgoPerf scores optimizers.
 
 A *problem* is a model with a regularizer; a *solver* is an optimizer. For each problem, each
-solver's time to reach the target validation accuracy is divided by the fastest solver's time
-on that problem. A solver's profile rho(tau) is the share of problems it solved within tau
+solver's time to reach the target validation accuracy, counted in optimizer steps (the same
+on any machine; seconds would compare CPUs), is divided by the fastest solver's on that
+problem. A solver's profile rho(tau) is the share of problems it solved within tau
 times the best time: rho(1) is how often it was the fastest, rho at large tau how often it
 reached the target at all. A solver that never reaches a problem's target counts as not
 solving it at any tau.
@@ -19,14 +20,15 @@ from zoo.report.frames import optimizer_order
 
 
 def problem_times(summary: pd.DataFrame) -> pd.DataFrame:
-    """Seconds to target, problems (model, regularizer) x solvers (optimizers); inf where a
+    """Optimizer steps to target (a count that means the same on any machine), problems
+    (model, regularizer) x solvers (optimizers); inf where a
     solver did not reach it. Only problems that every solver of the suite ran are kept, so no
     optimizer is scored on problems the others never saw."""
     sub = summary[summary["target"].notna()]
     if sub.empty:
         return pd.DataFrame()
     solvers = optimizer_order(sub["optimizer"])
-    times = sub.assign(t=sub["target_seconds_mean"].fillna(math.inf)).pivot_table(
+    times = sub.assign(t=sub["target_steps_mean"].fillna(math.inf)).pivot_table(
         index=["model", "regularizer"], columns="optimizer", values="t", aggfunc="first"
     )
     times = times.reindex(columns=solvers)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from zoo.report import plots
 from zoo.report.document import Document
-from zoo.report.findings import Table, leading_group
+from zoo.report.findings import Table, leading_group, one_cpu
 from zoo.report.profiles import performance_profile
 from zoo.report.tables import (
     best_row,
@@ -177,14 +177,22 @@ def _model_header(doc: Document, title: str, sub, summary, model: str, t: Task) 
 
 
 def _time_to_target(doc: Document, summary, model: str, t: Task) -> None:
-    ttt = time_to_target_table(summary, model)
+    mine = summary[summary["model"] == model]
+    cpu = one_cpu(mine)
+    ttt = time_to_target_table(summary, model, cpu)
     if ttt is None:
         return
-    target = summary[summary["model"] == model]["target"].dropna().iloc[0]
+    target = mine["target"].dropna().iloc[0]
+    seconds = (
+        f"; training seconds too, every trial having run on one kind of CPU ({cpu})"
+        if cpu
+        else "; no seconds: these trials ran on more than one kind of CPU, and seconds are "
+        "compared only between trials on the same kind"
+    )
     doc.paragraph(
-        f"Time to target: training seconds (and epochs) until validation {t.metric} first "
-        f"reached **{target:g}**, mean over seeds; a configuration reaches it only if "
-        "every seed does. Fastest first:"
+        f"Time to target: epochs and optimizer steps until validation {t.metric} first "
+        f"reached **{target:g}**, mean over seeds{seconds}. A configuration reaches it only "
+        "if every seed does. Fastest first:"
     )
     doc.table(ttt)
 

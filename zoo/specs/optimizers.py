@@ -99,7 +99,8 @@ class ScheduleFreeAdamW(keras.optimizers.ScheduleFreeAdamW):
 
     def update_step(self, gradient, variable, learning_rate):
         z = self._momentums[self._get_variable_index(variable)]
-        self.assign(z, keras.ops.where(keras.ops.equal(self.iterations, 0), variable, z))
+        first = keras.ops.equal(self.iterations, 0)
+        self.assign(z, keras.ops.where(first, keras.ops.convert_to_tensor(variable), z.value))
         return super().update_step(gradient, variable, learning_rate)
 
 
