@@ -152,3 +152,15 @@ def test_tuning_seed_is_refused_as_a_table_seed():
 
     with pytest.raises(UsageError, match="tuning's own"):
         plan([trial], parse_budget("lr"))
+
+
+def test_no_decay_is_the_floor_of_the_weight_decay_space():
+    """A decay that only hurts walks down to 0 (no decay), which nothing lies below: the
+    choice is not censored, so it is not marked at an edge."""
+    assert WEIGHT_DECAY.value(WEIGHT_DECAY.low) == 0.0 and WEIGHT_DECAY.value(-16) == 1e-4
+
+    def f(p):
+        return 0.9 - 0.02 * abs(p[0] + 13) - 0.01 * (p[1] + 20)  # less decay is better
+
+    outcome, _ = _run(f, [LEARNING_RATE, WEIGHT_DECAY], (-8, -8))
+    assert outcome.best == (-13, WEIGHT_DECAY.low) and outcome.at_edge == {}

@@ -137,3 +137,17 @@ def test_tuning_names_the_choices_at_an_edge():
     assert "`adam` + `none` lr at the highest" in text
     inside_only = tuning_summary({"budget": "lr", "cells": [inside]}, "cnn_small")
     assert "bracketed" in inside_only and "edge" not in inside_only
+
+
+def test_regularizers_compare_across_tuned_rates(tmp_path):
+    """Cells tuned apart (`adam:lr=0.01` + none, `adam:lr=0.003` + l2) are the same optimizer:
+    the regularizer's effect is measured between them, each at its own tuned rate."""
+    store = Store(tmp_path)
+    cells = {("adam:lr=0.01", "none"): [0.800, 0.810, 0.800, 0.810, 0.805],
+             ("adam:lr=0.003", "l2"): [0.900, 0.910, 0.900, 0.910, 0.905]}  # fmt: skip
+    for (opt, reg), values in cells.items():
+        for seed, acc in enumerate(values):
+            store.write(fixture_record(opt, reg, seed, acc))
+    write_report(tmp_path)
+    text = (tmp_path / "README.md").read_text()
+    assert "helped: `adam:lr=0.003` + `l2` vs `adam:lr=0.01` + `none` (+10.0 pp" in text

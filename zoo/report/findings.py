@@ -18,6 +18,7 @@ import pandas as pd
 from zoo.bench.decide.tune import edges
 from zoo.metrics.stats import ALPHA, describe, holm, separation, welch
 from zoo.report.document import anchor
+from zoo.report.frames import same_optimizer
 from zoo.specs import tasks
 from zoo.specs.schedules import split_row_label
 
@@ -124,8 +125,9 @@ def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
     helped, hurt = [], []
     for cell, base, d, p in found:
         if p < ALPHA:
-            words = f"{_name(cell)} vs `{base[0] if cell[0] != base[0] else base[1]}` " \
-                f"({_diff(table.task, d)}, p = {p:.3f})"  # fmt: skip
+            versus = _name(base) if cell[0] != base[0] and cell[1] != base[1] else \
+                f"`{base[0] if cell[0] != base[0] else base[1]}`"  # fmt: skip
+            words = f"{_name(cell)} vs {versus} ({_diff(table.task, d)}, p = {p:.3f})"
             (helped if (d > 0) == higher else hurt).append(words)
     n = len(found)
     if not helped and not hurt:
@@ -143,12 +145,27 @@ def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
         ", ".join(parts) + f"; {rest} not significant."  # fmt: skip
 
 
+def _baseline(keys, exact: tuple[str, str], match) -> tuple[str, str] | None:
+    """The baseline cell: `exact` where the table has it, else the one cell with its
+    regularizer whose row `match`es (the same optimizer, tuned to other values)."""
+    if exact in keys:
+        return exact
+    found = [k for k in keys if k[1] == exact[1] and match(k[0])]
+    return found[0] if len(found) == 1 else None
+
+
 def regularizer_effects(table: Table) -> str | None:
-    """Each regularizer against `none` under the same optimizer (and schedule)."""
+    """Each regularizer against `none` under the same optimizer (and schedule), each cell at
+    the rates its own tuning chose."""
     keys = table.cells()
-    pairs = [((row, reg), (row, "none")) for row, reg in keys
-             if reg != "none" and (row, "none") in keys]  # fmt: skip
-    return _effects(table, "regularizer", "`none` under the same optimizer", pairs)
+    pairs = []
+    for row, reg in keys:
+        same = same_optimizer(row)
+        base = _baseline(keys, (row, "none"), lambda r, s=same: same_optimizer(r) == s)
+        if reg != "none" and base is not None:
+            pairs.append(((row, reg), base))
+    return _effects(table, "regularizer", "`none` under the same optimizer (each cell at its "
+                    "own tuned rate, where tuned)", pairs)  # fmt: skip
 
 
 def schedule_effects(table: Table) -> str | None:
@@ -156,9 +173,11 @@ def schedule_effects(table: Table) -> str | None:
     keys = table.cells()
     pairs = []
     for row, reg in keys:
-        optimizer, schedule = split_row_label(row)
-        if schedule != "constant" and (optimizer, reg) in keys:
-            pairs.append(((row, reg), (optimizer, reg)))
+        optimizer, schedule = same_optimizer(row)
+        exact = (split_row_label(row)[0], reg)
+        base = _baseline(keys, exact, lambda r, o=optimizer: same_optimizer(r) == (o, "constant"))
+        if schedule != "constant" and base is not None:
+            pairs.append(((row, reg), base))
     return _effects(table, "schedule", "`constant` with the same optimizer and regularizer",
                     pairs)  # fmt: skip
 

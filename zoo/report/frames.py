@@ -16,6 +16,7 @@ from zoo.bench.output.record import TrialRecord
 from zoo.metrics.stats import ci95
 from zoo.specs import OPTIMIZERS, REGULARIZERS, SCHEDULES
 from zoo.specs.schedules import split_row_label
+from zoo.specs.search import untuned
 from zoo.specs.tasks import TASKS, task
 
 # A table's row is an optimizer, or an optimizer under a schedule (`adam @ cosine`) where a
@@ -226,16 +227,24 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
     return sort_frame(summary)
 
 
+def same_optimizer(row: str) -> tuple[str, str]:
+    """A table row as the optimizer and schedule it is, whatever values tuning chose for it
+    (`adam:lr=0.01 @ cosine` -> ("adam", "cosine")): cells tuned apart compare as one."""
+    optimizer, schedule = split_row_label(row)
+    return untuned(optimizer), schedule
+
+
 def _effect_vs_none(summary: pd.DataFrame) -> list[float]:
-    """Headline-metric mean minus that of `none` with the same model and optimizer."""
+    """Headline-metric mean minus that of `none` with the same model and optimizer (each at
+    its own tuned rate, where tuned; NaN where that is not one cell)."""
     out = []
-    for _, row in summary.iterrows():
+    rows = summary["optimizer"].map(same_optimizer)
+    for i, row in summary.iterrows():
         col = f"{task(row['task']).column}_mean"
-        base = summary[
-            (summary["model"] == row["model"])
-            & (summary["optimizer"] == row["optimizer"])
-            & (summary["regularizer"] == "none")
-        ]
-        known = not base.empty and row["regularizer"] != "none"
+        base = summary[(summary["model"] == row["model"]) & (rows == rows[i])
+                       & (summary["regularizer"] == "none")]  # fmt: skip
+        exact = base[base["optimizer"] == row["optimizer"]]
+        base = exact if len(exact) else base
+        known = len(base) == 1 and row["regularizer"] != "none"
         out.append(row[col] - base[col].iloc[0] if known else np.nan)
     return out

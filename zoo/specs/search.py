@@ -11,7 +11,8 @@ search is centred on a value someone preferred:
   beyond every default the optimizers' papers and Keras give (Lion's 1e-4, Chen et al.
   2023; Adadelta's 1.0, Zeiler 2012; Adam's 1e-3, Kingma & Ba 2015; SGD's 1e-2).
 - **weight decay** (decoupled, `w -= w * weight_decay * lr` each step in Keras): starts at
-  1e-3, 1e-2 and 1e-1, may extend to 1e-5 and 1, refines to half decades; only for the
+  1e-3, 1e-2 and 1e-1, may extend to 1e-4 and then to 0 (no decay: the space's natural
+  bound, so a choice there is not censored) and up to 1, refines to half decades; only for the
   optimizers whose decay is decoupled from the gradient (Loshchilov & Hutter 2019): AdamW,
   Lion, Lamb, Muon (its two branches decayed alike) and Schedule-Free AdamW. While the
   learning rate is searched, they decay at 1e-2, the middle of that space.
@@ -47,25 +48,35 @@ class Coordinate:
     steps: tuple[int, ...]
     low: int
     high: int
+    zero_at_low: bool = False  # the lowest point is 0 (no decay): nothing lies beyond it
 
     def value(self, q: int) -> float:
-        """The hyperparameter at lattice point `q` (10^(q/4), 3 significant digits)."""
+        """The hyperparameter at lattice point `q` (10^(q/4), 3 significant digits; 0 at
+        `low` where `zero_at_low`)."""
+        if self.zero_at_low and q <= self.low:
+            return 0.0
         return float(f"{10 ** (q * UNIT):.3g}")
+
+    def floor(self, q: int) -> bool:
+        """Whether `q` is the space's natural bound (0): a choice there is not censored."""
+        return self.zero_at_low and q <= self.low
 
     @property
     def space(self) -> str:
         """The search space in words, for reports and `--help`."""
         start = ", ".join(f"{self.value(q):g}" for q in self.start)
+        low = (f"0 (no decay) below {10 ** ((self.low + self.steps[0]) * UNIT):g}"
+               if self.zero_at_low else f"{self.value(self.low):g}")  # fmt: skip
         return (
             f"{self.short}: log scale from {start}, extended by {10 ** (self.steps[0] * UNIT):g}x "
-            f"to [{self.value(self.low):g}, {self.value(self.high):g}], refined to "
-            f"10^{self.steps[-1] * UNIT:g}"
+            f"to [{low}, {self.value(self.high):g}], refined to 10^{self.steps[-1] * UNIT:g}"
         )
 
 
 LEARNING_RATE = Coordinate("learning_rate", "lr", (-12, -8, -4), (4, 2, 1), -20, 4)
-WEIGHT_DECAY = Coordinate("weight_decay", "wd", (-12, -8, -4), (4, 2), -20, 0)
+WEIGHT_DECAY = Coordinate("weight_decay", "wd", (-12, -8, -4), (4, 2), -20, 0, zero_at_low=True)
 DECAY_WHILE_RATE_IS_SEARCHED = -8  # 1e-2, the middle of WEIGHT_DECAY's start
+TUNED_KEYS = ("lr", "wd", "adam_weight_decay")  # how labels write what tuning sets
 # Optimizers whose weight decay is decoupled from the gradient (and keywords it sets).
 DECOUPLED_DECAY: dict[str, tuple[str, ...]] = {
     "adamw": ("weight_decay",),
@@ -101,6 +112,14 @@ class Budget:
                 f"{WEIGHT_DECAY.value(DECAY_WHILE_RATE_IS_SEARCHED):g} while the rate is searched)"
             )
         return "; ".join(parts) + f"; at most {self.cap} trials per cell"
+
+
+def untuned(optimizer_label: str) -> str:
+    """An optimizer label without the values tuning sets: `adamw:lr=0.01:wd=0.1` -> `adamw`,
+    `adam:lr=0.01:beta_1=0.5` -> `adam:beta_1=0.5` (cells tuned apart compare as one
+    optimizer)."""
+    name, *parts = optimizer_label.split(":")
+    return ":".join([name, *(p for p in parts if p.split("=")[0] not in TUNED_KEYS)])
 
 
 def parse_budget(spec: str) -> Budget:

@@ -176,7 +176,8 @@ def _mark_edges(run: _Run) -> None:
         p = run.last.get(i, b)  # where coordinate i was chosen (the others held there)
         qs = {x[i] for x in run.line(p, i)}
         step = c.steps[-1]
-        if p[i] - step not in qs or p[i] + step not in qs:
+        below = p[i] - step in qs or c.floor(p[i])
+        if not below or p[i] + step not in qs:
             run.out.at_edge[c.short] = "cap" if run.out.capped else "limit"
         else:
             run.out.at_edge.pop(c.short, None)

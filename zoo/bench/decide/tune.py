@@ -260,6 +260,8 @@ def edges(cell: dict[str, Any]) -> dict[str, str]:
         others = {k: v for k, v in chosen.items() if k != key}
         line = sorted(x[key] for x in cell["candidates"] if candidate_score(cell, x) is not None
                       and all(x.get(k, v) == v for k, v in others.items()))  # fmt: skip
+        if chosen[key] == 0 and line and line[0] == 0:  # no decay: nothing lies below it
+            continue
         if len(line) >= 2 and chosen[key] in (line[0], line[-1]):
             out[key] = "highest" if chosen[key] == line[-1] else "lowest"
         elif len(line) < 2:
