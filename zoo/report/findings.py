@@ -156,7 +156,7 @@ def _baseline(keys, exact: tuple[str, str], match) -> tuple[str, str] | None:
 
 def regularizer_effects(table: Table) -> str | None:
     """Each regularizer against `none` under the same optimizer (and schedule), each cell at
-    the rates its own tuning chose."""
+    the rates its own tuning chose (a baseline at another rate is named with it)."""
     keys = table.cells()
     pairs = []
     for row, reg in keys:
@@ -164,8 +164,7 @@ def regularizer_effects(table: Table) -> str | None:
         base = _baseline(keys, (row, "none"), lambda r, s=same: same_optimizer(r) == s)
         if reg != "none" and base is not None:
             pairs.append(((row, reg), base))
-    return _effects(table, "regularizer", "`none` under the same optimizer (each cell at its "
-                    "own tuned rate, where tuned)", pairs)  # fmt: skip
+    return _effects(table, "regularizer", "`none` under the same optimizer", pairs)
 
 
 def schedule_effects(table: Table) -> str | None:
