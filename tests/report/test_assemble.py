@@ -19,11 +19,12 @@ def test_report_files_and_numbers(fixture_dir):
     assert "diverged (2/2)" in text
     # Two seeds cannot separate 0.91 from 0.82 (Welch's t = 4.0 on 1.5 df, p = 0.09), but
     # they do separate it from sgd's 0.71 (p = 0.005, 0.01 after Holm's correction).
-    tied = (
-        "Tied at the top: `adam` + `l2` (0.9100, 2 seeds), `adam` + `none` (0.8200, 2 "
-        "seeds): not separated from the leader (Welch, Holm-corrected over 2 comparisons"
+    lead = (
+        "`adam` + `l2` (0.9100, 2 seeds) leads; separated from it: 1 of the other 3 cells "
+        "(Welch, Holm-corrected over 2 comparisons, 5%). Not separated from it, and not shown "
+        "equivalent (inconclusive): `adam` + `none` (0.8200, 2 seeds; -9.0 pp, 95% CI"
     )
-    assert tied in text
+    assert lead in text
     assert "## Findings" in text.split("## cnn_small")[0]  # the findings come first
     assert "| `adam` | +0.0900 |" in text  # l2's effect against none under adam
     results = pd.read_csv(fixture_dir / "results.csv")

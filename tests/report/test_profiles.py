@@ -26,3 +26,18 @@ def test_performance_profile_on_hand_made_times():
     unsolved = pd.concat([times, pd.DataFrame({"A": [math.inf], "B": [math.inf],
                                                "C": [math.inf]}, index=["p4"])])  # fmt: skip
     assert performance_profile(unsolved, np.array([math.inf]))["A"].iloc[0] == pytest.approx(0.75)
+
+
+def test_profiles_keep_solvers_whose_labels_carry_tuned_rates():
+    """Tuned cells are labelled with their rates (`adam:lr=0.01`): a solver is the optimizer
+    by name, so a suite whose every cell was tuned apart still has its profiles."""
+    from zoo.report.profiles import problem_times
+
+    summary = pd.DataFrame({
+        "model": ["m"] * 4, "regularizer": ["none", "none", "l2", "l2"],
+        "optimizer": ["adam:lr=0.01", "sgd:lr=0.1", "adam:lr=0.003", "sgd:lr=0.3"],
+        "target": [0.8] * 4, "target_steps_mean": [10.0, 20.0, 30.0, np.nan],
+    })  # fmt: skip
+    times = problem_times(summary)
+    assert list(times.columns) == ["sgd", "adam"] and times.shape == (2, 2)
+    assert times.loc[("m", "l2"), "sgd"] == math.inf and times.loc[("m", "none"), "adam"] == 10

@@ -80,11 +80,12 @@ def test_ledger_budget_and_sensitivity_from_a_real_tuned_run(tuned):
 
 
 def test_a_tuning_file_from_before_bracketing_still_renders(tmp_path):
-    """reports/quick: a fixed `lr:3` grid, candidates with a rate only, no phases, no cap."""
-    out = tmp_path / "quick"
+    """reports/standard (zoo 0.1.0): a fixed `lr:3` grid, candidates with a rate only, no
+    phases, no cap."""
+    out = tmp_path / "standard"
     keep = {"results", "run.json", "tuning.json", "racing.json"}
-    shutil.copytree(REPORTS / "quick", out, ignore=lambda d, names: [
-        n for n in names if Path(d) == REPORTS / "quick" and n not in keep])  # fmt: skip
+    shutil.copytree(REPORTS / "standard", out, ignore=lambda d, names: [
+        n for n in names if Path(d) == REPORTS / "standard" and n not in keep])  # fmt: skip
     readme = write_report(out).read_text()
     tuning = read_tuning(out / "tuning.json")
     searched = [c for c in tuning["cells"] if c["model"] == "cnn_small" and c.get("candidates")]

@@ -62,6 +62,39 @@ def welch(a: tuple[float, float, int], b: tuple[float, float, int]) -> tuple[flo
     return float(2 * stats.t.sf(abs(t), df)), t, df
 
 
+def diff_ci(a: tuple[float, float, int], b: tuple[float, float, int]) -> tuple[float, float, float]:
+    """The difference of means a - b of two (mean, std, n) with its 95% confidence interval
+    (Welch-Satterthwaite t, as `welch`): (difference, low, high); NaNs with fewer than two
+    values a side. Spreads at rounding level count as zero (a zero-width interval)."""
+    (m1, s1, n1), (m2, s2, n2) = a, b
+    if n1 < 2 or n2 < 2 or not (math.isfinite(m1) and math.isfinite(m2)):
+        return math.nan, math.nan, math.nan
+    rounding = ROUNDING * max(abs(m1), abs(m2), 1.0)
+    s1, s2 = (s if s > rounding else 0.0 for s in (s1, s2))
+    d = m1 - m2 if abs(m1 - m2) > rounding else 0.0
+    v1, v2 = s1**2 / n1, s2**2 / n2
+    if v1 + v2 == 0:
+        return d, d, d
+    df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+    half = t95(df) * math.sqrt(v1 + v2)
+    return d, d - half, d + half
+
+
+def equivalent(interval: tuple[float, float, float], margin: float) -> bool:
+    """Equivalence within +-`margin` by two one-sided tests (Schuirmann 1987), each at
+    2.5%: the whole 95% confidence interval of the difference lies inside the margin.
+    Not separated is not equivalent: a wide interval that crosses 0 is neither."""
+    _, low, high = interval
+    return bool(margin > 0 and math.isfinite(low) and -margin < low and high < margin)
+
+
+def fmt_p(p: float, *, adjusted: bool = False) -> str:
+    """A p-value as reports write it: `p = 0.012`, `p < 0.001`; `Holm-adjusted p` where
+    `adjusted`."""
+    name = "Holm-adjusted p" if adjusted else "p"
+    return f"{name} < 0.001" if p < 0.001 else f"{name} = {p:.3f}"
+
+
 def lead_is_real(
     a: tuple[float, float, int], b: tuple[float, float, int]
 ) -> tuple[bool, float, float]:

@@ -16,7 +16,18 @@ from typing import Any
 import pandas as pd
 
 from zoo.bench.decide.tune import edges
-from zoo.metrics.stats import ALPHA, describe, holm, separation, welch
+from zoo.data import dataset_info
+from zoo.metrics.stats import (
+    ALPHA,
+    ci95,
+    describe,
+    diff_ci,
+    equivalent,
+    fmt_p,
+    holm,
+    separation,
+    welch,
+)
 from zoo.report.document import anchor
 from zoo.report.frames import same_optimizer
 from zoo.specs import tasks
@@ -60,8 +71,65 @@ def _diff(task: str, d: float) -> str:
     return tasks.task(task).diff(d)
 
 
-def leading_group(table: Table) -> str | None:
-    """The table's leader, and whether it is separated from every other cell."""
+def noise_floor(table: Table) -> tuple[float, str]:
+    """The equivalence margin a table's claims use, and how it was set: for a share (accuracy)
+    the test split's binomial noise floor, 1.96 x sqrt(p (1 - p) / n) at the best cell's mean
+    over its n test examples (about 0.6 pp at 10,000 images near 0.9); else none (0)."""
+    t = tasks.task(table.task)
+    ok = table.results[table.results["status"] == "ok"]
+    if not t.percent or ok.empty:
+        return 0.0, ""
+    n = int(ok["test_size"].median())
+    best = max(v for v in (sum(x) / len(x) for x in table.cells().values() if x))
+    margin = 1.96 * t.noise(best if t.higher_is_better else 1 - best, n)
+    return margin, f"the test split's binomial noise floor at {t.fmt(best)} over {n:,} examples"
+
+
+def chance(table: Table) -> float | None:
+    """What a predictor without skill scores on the table's headline metric: 1/classes for a
+    classifier (0.5 binary), the untrained generator's FID for a GAN; None if unknown."""
+    t = tasks.task(table.task)
+    if t.generative:
+        untrained = table.results["fid_untrained"].dropna()
+        return float(untrained.mean()) if len(untrained) else None
+    if not t.percent:
+        return None
+    k = t.classes or dataset_info(table.results["dataset"].iloc[0]).num_classes
+    return 1.0 / k if k else None
+
+
+def _beats_chance(table: Table, stats: tuple[float, float, int]) -> bool | None:
+    """Whether a cell's mean is better than chance beyond its 95% interval (one seed: beyond
+    the noise floor); None where chance is unknown."""
+    level = chance(table)
+    if level is None:
+        return None
+    t = tasks.task(table.task)
+    mean, std, n = stats
+    half = ci95(std, n) if n >= 2 else noise_floor(table)[0]
+    edge = mean - half if t.higher_is_better else mean + half
+    return t.better(edge, level) if math.isfinite(edge) else t.better(mean, level)
+
+
+def _versus(table: Table, cell: str, sep) -> str:
+    """`cell` (mean, seeds; difference to the leader with its 95% interval)."""
+    t = tasks.task(table.task)
+    d, low, high = diff_ci(sep.stats[cell], sep.stats[sep.leader])
+    mean, _, n = sep.stats[cell]
+    gap = f"; {t.diff(d)}, 95% CI {t.diff(low)} to {t.diff(high)}" if math.isfinite(low) else ""
+    return f"{cell} ({_fmt(table.task, mean)}, {_seeds(n)}{gap})"
+
+
+def _listed(table: Table, cells: list[str], sep) -> str:
+    shown = ", ".join(_versus(table, c, sep) for c in cells[:4])
+    return shown + (f" and {len(cells) - 4} more" if len(cells) > 4 else "")
+
+
+def leading_group(table: Table, margin: float | None = None) -> str | None:
+    """The table's leader with its seeds; which cells are separated from it; those that are
+    not, each with its difference to the leader and that difference's 95% interval, called
+    equivalent only where the interval lies inside the margin (`noise_floor`, or `margin`),
+    else inconclusive. A leader no better than chance is not ranked."""
     cells = table.cells()
     h = tasks.task(table.task)
     sep = separation({_name(k): v for k, v in cells.items()}, higher_is_better=h.higher_is_better)
@@ -69,6 +137,9 @@ def leading_group(table: Table) -> str | None:
         return None
     mean, _, n = sep.stats[sep.leader]
     lead = f"{sep.leader} ({_fmt(table.task, mean)}, {_seeds(n)})"
+    if _beats_chance(table, sep.stats[sep.leader]) is False:
+        return (f"no cell is better than chance ({_fmt(table.task, chance(table))}): the best, "
+                f"{lead}, is not ranked.")  # fmt: skip
     if len(cells) == 1:
         return f"{lead} is the only cell."
     if n < 2:
@@ -76,20 +147,25 @@ def leading_group(table: Table) -> str | None:
     if not sep.adjusted_p:
         others = len(cells) - 1
         return f"{lead} is the only cell with a result (no seed of the other {others} finished)."
-    tied = [c for c in sep.tied if c != sep.leader]
-    if not tied:
+    k = _comparisons(len(sep.adjusted_p))
+    rest = [c for c in sep.tied if c != sep.leader]
+    if not rest:
         least = min(sep.stats[c][2] for c in sep.adjusted_p)
-        return (
-            f"{lead} leads, separated from every other cell (Welch, Holm-corrected over "
-            f"{_comparisons(len(sep.adjusted_p))}, 5%; the others have {least}+ seeds)."
-        )
-    group = ", ".join(
-        f"{c} ({_fmt(table.task, sep.stats[c][0])}, {_seeds(sep.stats[c][2])})" for c in tied[:4]
-    ) + (f" and {len(tied) - 4} more" if len(tied) > 4 else "")
-    return (
-        f"tied at the top: {lead}, {group}: not separated from the leader (Welch, "
-        f"Holm-corrected over {_comparisons(len(sep.adjusted_p))}, 5%)."
-    )
+        return (f"{lead} leads, separated from every other cell (Welch, Holm-corrected over {k}, "
+                f"5%; the others have {least}+ seeds).")  # fmt: skip
+    floor, why = (margin, "the margin given") if margin is not None else noise_floor(table)
+    same = [c for c in rest if equivalent(diff_ci(sep.stats[c], sep.stats[sep.leader]), floor)]
+    unsure = [c for c in rest if c not in same]
+    text = (f"{lead} leads; separated from it: {len(sep.adjusted_p) - len(rest)} of the other "
+            f"{len(cells) - 1} cells (Welch, Holm-corrected over {k}, 5%).")  # fmt: skip
+    if same:
+        within = "±" + h.diff(floor).lstrip("+")
+        text += (f" Equivalent to it within {within} ({why}; two one-sided tests: the 95% CI "
+                 f"of the difference inside it): {_listed(table, same, sep)}.")  # fmt: skip
+    if unsure:
+        text += (" Not separated from it, and not shown equivalent (inconclusive): "
+                 f"{_listed(table, unsure, sep)}.")  # fmt: skip
+    return text
 
 
 def _seeds(n: int) -> str:
@@ -127,7 +203,7 @@ def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
         if p < ALPHA:
             versus = _name(base) if cell[0] != base[0] and cell[1] != base[1] else \
                 f"`{base[0] if cell[0] != base[0] else base[1]}`"  # fmt: skip
-            words = f"{_name(cell)} vs {versus} ({_diff(table.task, d)}, p = {p:.3f})"
+            words = f"{_name(cell)} vs {versus} ({_diff(table.task, d)}, {fmt_p(p, adjusted=True)})"
             (helped if (d > 0) == higher else hurt).append(words)
     n = len(found)
     if not helped and not hurt:

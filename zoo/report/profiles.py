@@ -16,7 +16,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from zoo.report.frames import optimizer_order
+from zoo.report.frames import optimizer_order, same_optimizer
+from zoo.specs.schedules import row_label
 
 
 def problem_times(summary: pd.DataFrame) -> pd.DataFrame:
@@ -27,9 +28,12 @@ def problem_times(summary: pd.DataFrame) -> pd.DataFrame:
     sub = summary[summary["target"].notna()]
     if sub.empty:
         return pd.DataFrame()
-    solvers = optimizer_order(sub["optimizer"])
-    times = sub.assign(t=sub["target_steps_mean"].fillna(math.inf)).pivot_table(
-        index=["model", "regularizer"], columns="optimizer", values="t", aggfunc="first"
+    # A solver is an optimizer (under its schedule) by name: the values tuning chose for it
+    # on each problem are its own, so `adam:lr=0.01` and `adam:lr=0.003` are one solver.
+    names = sub["optimizer"].map(lambda row: row_label(*same_optimizer(row)))
+    solvers = optimizer_order(names)
+    times = sub.assign(t=sub["target_steps_mean"].fillna(math.inf), solver=names).pivot_table(
+        index=["model", "regularizer"], columns="solver", values="t", aggfunc="min"
     )
     times = times.reindex(columns=solvers)
     return times.dropna(axis=0, how="any")
