@@ -74,7 +74,7 @@ def test_racing_stops_at_max_and_says_tied(tmp_path):
         rounds += 1
     assert rounds == 2 and len(trials) == 8  # 2 seeds each, then 3, then 4 = MAX
     states = [c["state"] for c in next(iter(assess(trials, store).values()))["cells"].values()]
-    assert sorted(states) == ["leader", "tied at 4"]
+    assert sorted(states) == ["leader", "not separated at 4"]
 
 
 def test_holm_keeps_a_lone_small_p_from_separating_among_many(tmp_path):
@@ -98,7 +98,7 @@ def test_serial_parallel_and_resumed_runs_race_the_same_trials(tmp_path, monkeyp
     assert 6 <= len(serial) <= 9
     racing = json.loads((tmp_path / "serial" / "racing.json").read_text())
     assert {c["state"] for t in racing["tables"] for c in t["cells"].values()} <= {
-        "leader", "separated", "tied at 3"}  # fmt: skip
+        "leader", "separated", "not separated at 3"}  # fmt: skip
     started = []  # worker pools: one for the whole campaign, its rounds included
     real = executors.make_pool
 

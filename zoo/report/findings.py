@@ -178,8 +178,9 @@ def _comparisons(n: int) -> str:
 
 def _contrasts(
     table: Table, pairs: list[tuple[tuple[str, str], tuple[str, str]]]
-) -> list[tuple[tuple[str, str], tuple[str, str], float, float]]:
-    """(cell, baseline, difference of means, Holm-adjusted p) for each pair with seeds."""
+) -> list[tuple[tuple[str, str], tuple[str, str], tuple[float, float, float], float]]:
+    """(cell, baseline, difference of means with its 95% CI, Holm-adjusted p) for each pair
+    with seeds."""
     cells = table.cells()
     raw, diffs = {}, {}
     for cell, base in pairs:
@@ -187,38 +188,44 @@ def _contrasts(
         p, _, _ = welch(a, b)
         if math.isfinite(p):
             raw[(cell, base)] = p
-            diffs[(cell, base)] = a[0] - b[0]
+            diffs[(cell, base)] = diff_ci(a, b)
     adjusted = holm(raw)
     return [(c, b, diffs[(c, b)], adjusted[(c, b)]) for c, b in raw]
 
 
+def _effect(table: Table, interval: tuple[float, float, float]) -> str:
+    """`+1.2 pp, 95% CI +0.3 pp to +2.1 pp`."""
+    t = tasks.task(table.task)
+    d, low, high = interval
+    ci = f", 95% CI {t.diff(low)} to {t.diff(high)}" if math.isfinite(low) else ""
+    return f"{t.diff(d)}{ci}"
+
+
 def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
-    """Which of `pairs` (cell against its baseline) differ significantly, and which way."""
+    """Each of `pairs` (cell against its baseline) with its effect size and 95% interval:
+    which differ significantly (Welch, Holm-corrected), and which way; the rest are not
+    separated, which is not the same as no effect (inconclusive)."""
     found = _contrasts(table, pairs)
     if not found:
         return None
     higher = tasks.task(table.task).higher_is_better
-    helped, hurt = [], []
-    for cell, base, d, p in found:
+    helped, hurt, unsure = [], [], []
+    for cell, base, interval, p in found:
+        versus = _name(base) if cell[0] != base[0] and cell[1] != base[1] else \
+            f"`{base[0] if cell[0] != base[0] else base[1]}`"  # fmt: skip
+        words = f"{_name(cell)} vs {versus} ({_effect(table, interval)}"
         if p < ALPHA:
-            versus = _name(base) if cell[0] != base[0] and cell[1] != base[1] else \
-                f"`{base[0] if cell[0] != base[0] else base[1]}`"  # fmt: skip
-            words = f"{_name(cell)} vs {versus} ({_diff(table.task, d)}, {fmt_p(p, adjusted=True)})"
-            (helped if (d > 0) == higher else hurt).append(words)
+            words += f", {fmt_p(p, adjusted=True)})"
+            (helped if (interval[0] > 0) == higher else hurt).append(words)
+        else:
+            unsure.append(words + ")")
     n = len(found)
-    if not helped and not hurt:
-        return (
-            f"no {what} differed significantly from {baseline} ({n} comparison"
-            f"{'s' if n > 1 else ''}, Welch, Holm-corrected, 5%)."
-        )
-    parts = []
-    if helped:
-        parts.append("helped: " + "; ".join(helped))
-    if hurt:
-        parts.append("hurt: " + "; ".join(hurt))
-    rest = n - len(helped) - len(hurt)
-    return f"{what}s against {baseline} ({_comparisons(n)}, Welch, Holm-corrected, 5%): " + \
-        ", ".join(parts) + f"; {rest} not significant."  # fmt: skip
+    head = (f"{what}s against {baseline} ({_comparisons(n)}, Welch, Holm-corrected, 5%; "
+            "intervals per comparison, not adjusted): ")  # fmt: skip
+    parts = [f"{label}: " + "; ".join(items) for label, items in
+             (("helped", helped), ("hurt", hurt), ("not separated (inconclusive)", unsure))
+             if items]  # fmt: skip
+    return head + ". ".join(parts) + "."
 
 
 def _baseline(keys, exact: tuple[str, str], match) -> tuple[str, str] | None:

@@ -111,6 +111,12 @@ def profile_table(times) -> pd.DataFrame:
     return table
 
 
+def _state(state: str) -> str:
+    """A racing state as reports word it (runs before 0.2.0 wrote `tied at N`: not separated
+    is not equal)."""
+    return state.replace("tied at", "not separated at")
+
+
 def _racing_note(racing, model: str, dataset: str, backend) -> str | None:
     """Which cells racing gave more seeds, and why each stopped."""
     for table in (racing or {}).get("tables", []):
@@ -128,8 +134,8 @@ def _racing_note(racing, model: str, dataset: str, backend) -> str | None:
                 "and every cell not separated from it one more per round.")  # fmt: skip
         if raced:
             text += " More seeds: " + "; ".join(
-                f"`{c['label'].split(' ', 1)[1]}` {c['seeds']} ({c['state']})" for c in raced
-            ) + "."  # fmt: skip
+                f"`{c['label'].split(' ', 1)[1]}` {c['seeds']} ({_state(c['state'])})"
+                for c in raced) + "."  # fmt: skip
         return text
     return None
 

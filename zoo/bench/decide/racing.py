@@ -16,7 +16,7 @@ A table is what the report shows as one table: the cells of one model on one dat
 backend). The choice of the next round is a function of the stored records alone, so a
 resumed run, `--jobs N` and Ray run exactly the trials a serial run does (given the same
 numbers). Each cell's final state says why it stopped: `leader`, `separated` (from the
-leader), `tied at MAX`, or `no result` (every seed diverged or failed).
+leader), `not separated at MAX`, or `no result` (every seed diverged or failed).
 
 Caveat, stated in the reports: looking at the data after every round makes the 5% level
 nominal (sequential testing); the reports' statements use the final seeds.
@@ -87,7 +87,7 @@ def assess(trials: list[Trial], store: Store) -> dict[tuple, dict[str, Any]]:
             elif sep.separated(k):
                 state = "separated"
             elif len(cells[k]) >= top:
-                state = f"tied at {len(cells[k])}" if budget else "not separated"
+                state = f"not separated at {len(cells[k])}" if budget else "not separated"
             else:
                 state = "racing"
             states[k] = {
