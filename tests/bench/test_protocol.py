@@ -78,6 +78,8 @@ def test_permuted_test_labels_leave_every_decision_unchanged(toy, tmp_path):
         ]  # same points, same order
         assert a["chosen"] == b["chosen"]
     assert racing["tables"][0]["cells"] == racing_p["tables"][0]["cells"]
+    readme = (tmp_path / "true" / "README.md").read_text()
+    assert "the 5% level of the tests here is nominal (sequential testing)" in readme
     ok = results.set_index("config_hash")
     ok_p = results_p.set_index("config_hash")
     assert (ok["best_epoch"] == ok_p["best_epoch"]).all()  # the tested epoch: validation's

@@ -26,6 +26,9 @@ def test_report_files_and_numbers(fixture_dir):
     )
     assert lead in text
     assert "## Findings" in text.split("## cnn_small")[0]  # the findings come first
+    scope = text.split("## Scope")[1].split("## Findings")[0]  # and before them, the scope
+    assert "**cnn_small on fashion_mnist**: 4 cells" in scope and "2 seeds a cell" in scope
+    assert "sequential testing" not in scope  # no racing here
     assert "| `adam` | +0.0900 |" in text  # l2's effect against none under adam
     results = pd.read_csv(fixture_dir / "results.csv")
     assert len(results) == 8 and set(results["status"]) == {"ok", "diverged"}

@@ -28,6 +28,7 @@ from zoo.report.document import Document
 from zoo.report.findings import Table, findings
 from zoo.report.frames import results_frame, summary_frame
 from zoo.report.profiles import problem_times
+from zoo.report.scope import scope_section
 from zoo.report.sections import backend_section, model_sections, profile_table
 
 
@@ -180,6 +181,7 @@ def write_report(out: str | Path, *, warn=print) -> Path:
     doc = Document(f"Benchmark report: {out.name}")
     if run.get("description"):  # what the profile is for, before any number
         doc.paragraph(f"Profile `{run.get('profile')}`: {run['description']}.")
+    scope_section(doc, _tables(parts), tuning, bool(racing and racing.get("rounds")))
     _findings_section(doc, parts, tuning)
     _about_section(doc, every, run)
     for p in parts:
@@ -193,6 +195,18 @@ def write_report(out: str | Path, *, warn=print) -> Path:
     layout.readme.write_text(doc.markdown(out))
     layout.html.write_text(doc.html(), encoding="utf-8")
     return layout.readme
+
+
+def _tables(parts: list[Part]) -> dict[str, list[TrialRecord]]:
+    """Each report table's records by its title (a model on a data set, per backend)."""
+    out: dict[str, list[TrialRecord]] = {}
+    for p in parts:  # in the order of the tables below
+        tag = f" ({p.backend})" if p.backend else ""
+        for model, dataset in p.results[["model", "dataset"]].drop_duplicates().itertuples(
+                index=False):  # fmt: skip
+            out[f"{model} on {dataset}{tag}"] = [
+                r for r in p.records if (r.model, r.dataset) == (model, dataset)]  # fmt: skip
+    return out
 
 
 def _findings_section(doc: Document, parts: list[Part], tuning) -> None:
