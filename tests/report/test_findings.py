@@ -43,8 +43,8 @@ def _write(tmp_path):
         store.write(record)
     write_report(tmp_path)
     text = (tmp_path / "README.md").read_text()
-    return [line for line in text.split("## About this run")[0].splitlines()
-            if line.startswith("- ")]  # fmt: skip
+    return [line for line in text.split("## Findings")[1].split("## About this run")[0]
+            .splitlines() if line.startswith("- ")]  # fmt: skip
 
 
 def test_findings_report_real_differences_and_nothing_else(tmp_path):
@@ -210,3 +210,23 @@ def test_time_claims_count_epochs_and_compare_seconds_on_one_cpu_kind_only(tmp_p
     two = write(tmp_path / "two", ["cpu A", "cpu B"])
     assert "seconds not compared: the trials ran on more than one kind of CPU" in two
     assert "seconds (one CPU kind)" not in two and "9.0 s" not in two
+
+
+def test_every_finding_carries_a_robustness_verdict(tmp_path):
+    """Would it flip? A claim that one seed decides says which seed; one that survives each
+    seed left out (and the last epoch) is marked robust."""
+    store = Store(tmp_path)
+    cells = {("adam", "none"): [0.800, 0.802, 0.801, 0.799],
+             ("adam", "l2"): [0.810, 0.812, 0.811, 0.700],  # seed 3 hides a clear gain
+             ("sgd", "none"): [0.500, 0.510, 0.505, 0.495]}  # fmt: skip
+    for (opt, reg), values in cells.items():
+        for seed, acc in enumerate(values):
+            store.write(fixture_record(opt, reg, seed, acc))
+    write_report(tmp_path)
+    lines = [line for line in (tmp_path / "README.md").read_text().splitlines()
+             if line.startswith("- [")]  # fmt: skip
+    regs = next(line for line in lines if "regularizers against" in line)
+    assert "not separated (inconclusive)" in regs
+    assert "Not robust: it changes with seed 3 left out." in regs
+    lead = next(line for line in lines if "leads" in line)
+    assert "Robust: it holds with each seed left out in turn" in lead or "Not robust" in lead

@@ -40,6 +40,7 @@ class Table:
 
     title: str  # the section heading, e.g. "cnn_small on fashion_mnist"
     results: pd.DataFrame  # its trials (results_frame rows)
+    last_epoch: bool = False  # read the test scores at the last epoch, not the tested one
 
     @property
     def task(self) -> str:
@@ -52,11 +53,37 @@ class Table:
     def cells(self) -> dict[tuple[str, str], list[float]]:
         """(row, regularizer) -> the headline metric of every finished seed."""
         col = tasks.task(self.task).column
+        if self.last_epoch and f"{col}_last" in self.results:
+            col = f"{col}_last"
         cells: dict[tuple[str, str], list[float]] = {}
         for (row, reg), sub in self.results.groupby(["optimizer", "regularizer"], sort=False):
             ok = sub[sub["status"] == "ok"][col]
             cells[(row, reg)] = [float(v) for v in ok if math.isfinite(v)]
         return cells
+
+
+def variants(table: Table) -> list[tuple[str, Table]]:
+    """The checks a finding must survive to be robust ("would it flip?"): the table with each
+    seed left out in turn, and read at the last epoch instead of the best-validation one
+    (where the two differ)."""
+    out = [(f"seed {s} left out", Table(table.title, table.results[table.results["seed"] != s]))
+           for s in sorted(table.results["seed"].unique())]  # fmt: skip
+    col = tasks.task(table.task).column
+    last = table.results.get(f"{col}_last")
+    if last is not None and not last.equals(table.results[col]):
+        out.append(("the last epoch tested", Table(table.title, table.results, last_epoch=True)))
+    return out
+
+
+def verdict(table: Table, claim) -> str:
+    """ " Robust: ..." where `claim(table)` (what a finding asserts, comparable) is the same in
+    every variant (`variants`), else which checks change it."""
+    base = claim(table)
+    flips = [label for label, v in variants(table) if claim(v) != base]
+    if not flips:
+        return " Robust: it holds with each seed left out in turn and at the last epoch."
+    shown = ", ".join(flips[:3]) + (f" and {len(flips) - 3} more" if len(flips) > 3 else "")
+    return f" Not robust: it changes with {shown}."
 
 
 def _name(cell: tuple[str, str]) -> str:
@@ -125,14 +152,34 @@ def _listed(table: Table, cells: list[str], sep) -> str:
     return shown + (f" and {len(cells) - 4} more" if len(cells) > 4 else "")
 
 
+def _group(table: Table, margin: float | None):
+    """The leader's separation (`zoo.metrics.stats.separation`), the cells equivalent to it
+    within the margin and those inconclusive, and the margin with its reason."""
+    cells = table.cells()
+    h = tasks.task(table.task)
+    sep = separation({_name(k): v for k, v in cells.items()}, higher_is_better=h.higher_is_better)
+    rest = [c for c in sep.tied if c != sep.leader]
+    floor, why = (margin, "the margin given") if margin is not None else noise_floor(table)
+    same = [c for c in rest if equivalent(diff_ci(sep.stats[c], sep.stats[sep.leader]), floor)]
+    return sep, same, [c for c in rest if c not in same], floor, why
+
+
+def _lead_claim(table: Table, margin: float | None = None) -> tuple:
+    """What the leading-group finding asserts: the leader, whom it is separated from, and
+    who is equivalent to it."""
+    sep, same, _, _, _ = _group(table, margin)
+    return sep.leader, frozenset(c for c in sep.adjusted_p if sep.separated(c)), frozenset(same)
+
+
 def leading_group(table: Table, margin: float | None = None) -> str | None:
     """The table's leader with its seeds; which cells are separated from it; those that are
     not, each with its difference to the leader and that difference's 95% interval, called
     equivalent only where the interval lies inside the margin (`noise_floor`, or `margin`),
-    else inconclusive. A leader no better than chance is not ranked."""
+    else inconclusive; and its robustness verdict (`verdict`). A leader no better than chance
+    is not ranked."""
     cells = table.cells()
     h = tasks.task(table.task)
-    sep = separation({_name(k): v for k, v in cells.items()}, higher_is_better=h.higher_is_better)
+    sep, same, unsure, floor, why = _group(table, margin)
     if sep.leader is None:
         return None
     mean, _, n = sep.stats[sep.leader]
@@ -148,16 +195,14 @@ def leading_group(table: Table, margin: float | None = None) -> str | None:
         others = len(cells) - 1
         return f"{lead} is the only cell with a result (no seed of the other {others} finished)."
     k = _comparisons(len(sep.adjusted_p))
-    rest = [c for c in sep.tied if c != sep.leader]
-    if not rest:
+    robust = verdict(table, lambda v: _lead_claim(v, margin))
+    if not same and not unsure:
         least = min(sep.stats[c][2] for c in sep.adjusted_p)
         return (f"{lead} leads, separated from every other cell (Welch, Holm-corrected over {k}, "
-                f"5%; the others have {least}+ seeds).")  # fmt: skip
-    floor, why = (margin, "the margin given") if margin is not None else noise_floor(table)
-    same = [c for c in rest if equivalent(diff_ci(sep.stats[c], sep.stats[sep.leader]), floor)]
-    unsure = [c for c in rest if c not in same]
-    text = (f"{lead} leads; separated from it: {len(sep.adjusted_p) - len(rest)} of the other "
-            f"{len(cells) - 1} cells (Welch, Holm-corrected over {k}, 5%).")  # fmt: skip
+                f"5%; the others have {least}+ seeds).{robust}")  # fmt: skip
+    separated = len(sep.adjusted_p) - len(same) - len(unsure)
+    text = (f"{lead} leads; separated from it: {separated} of the other {len(cells) - 1} cells "
+            f"(Welch, Holm-corrected over {k}, 5%).")  # fmt: skip
     if same:
         within = "±" + h.diff(floor).lstrip("+")
         text += (f" Equivalent to it within {within} ({why}; two one-sided tests: the 95% CI "
@@ -165,7 +210,7 @@ def leading_group(table: Table, margin: float | None = None) -> str | None:
     if unsure:
         text += (" Not separated from it, and not shown equivalent (inconclusive): "
                  f"{_listed(table, unsure, sep)}.")  # fmt: skip
-    return text
+    return text + robust
 
 
 def _seeds(n: int) -> str:
@@ -220,12 +265,18 @@ def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
         else:
             unsure.append(words + ")")
     n = len(found)
+
+    def claim(v: Table) -> frozenset:
+        return frozenset((c, b, (i[0] > 0) == higher) for c, b, i, p in _contrasts(v, pairs)
+                         if p < ALPHA)  # fmt: skip
+
+    robust = verdict(table, claim)
     head = (f"{what}s against {baseline} ({_comparisons(n)}, Welch, Holm-corrected, 5%; "
             "intervals per comparison, not adjusted): ")  # fmt: skip
     parts = [f"{label}: " + "; ".join(items) for label, items in
              (("helped", helped), ("hurt", hurt), ("not separated (inconclusive)", unsure))
              if items]  # fmt: skip
-    return head + ". ".join(parts) + "."
+    return head + ". ".join(parts) + "." + robust
 
 
 def _baseline(keys, exact: tuple[str, str], match) -> tuple[str, str] | None:

@@ -32,7 +32,8 @@ def _table_scope(title: str, records: list[TrialRecord], tuning: dict[str, Any] 
         parts.append(" / ".join(split) + " examples")
     epochs, batch = _span([r.epochs for r in ran]), _span([r.config["batch_size"] for r in ran])
     parts.append(f"{epochs} epochs of batch {batch}")
-    parts.append(f"{_span(list(per_cell.values()))} seeds a cell")
+    seeds = list(per_cell.values())
+    parts.append(f"{_span(seeds)} seed{'s' if max(seeds) > 1 else ''} a cell")
     tuned = [c for c in (tuning or {}).get("cells", []) if c["model"] == ran[0].model
              and c.get("chosen")]  # fmt: skip
     if tuned:
