@@ -24,8 +24,9 @@ from zoo.bench.output.record import TrialRecord
 from zoo.bench.output.store import Store
 from zoo.bench.run.provenance import BACKENDS
 from zoo.report import plots
+from zoo.report.claims import Table
 from zoo.report.document import Document
-from zoo.report.findings import Table, findings
+from zoo.report.findings import findings
 from zoo.report.frames import results_frame, summary_frame
 from zoo.report.profiles import problem_times
 from zoo.report.scope import scope_section

@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 
 from zoo.report import plots
+from zoo.report.claims import Table
 from zoo.report.document import Document
-from zoo.report.findings import Table, leading_group, one_cpu
+from zoo.report.findings import one_cpu
+from zoo.report.leading import leading_group
 from zoo.report.profiles import performance_profile
 from zoo.report.tables import (
     best_row,

@@ -1,0 +1,108 @@
+"""Effect findings: each regularizer against `none` under the same optimizer, each schedule
+against `constant`, with its difference and 95% interval; helped or hurt only where Welch's
+test survives Holm's correction over that kind's comparisons in the table, else not
+separated (inconclusive); each with its robustness verdict."""
+
+from __future__ import annotations
+
+import math
+
+from zoo.metrics.stats import ALPHA, describe, diff_ci, fmt_p, holm, welch
+from zoo.report.claims import Table, comparisons, name, verdict
+from zoo.report.frames import same_optimizer
+from zoo.specs import tasks
+from zoo.specs.schedules import split_row_label
+
+
+def _contrasts(
+    table: Table, pairs: list[tuple[tuple[str, str], tuple[str, str]]]
+) -> list[tuple[tuple[str, str], tuple[str, str], tuple[float, float, float], float]]:
+    """(cell, baseline, difference of means with its 95% CI, Holm-adjusted p) for each pair
+    with seeds."""
+    cells = table.cells()
+    raw, diffs = {}, {}
+    for cell, base in pairs:
+        a, b = describe(cells.get(cell, [])), describe(cells.get(base, []))
+        p, _, _ = welch(a, b)
+        if math.isfinite(p):
+            raw[(cell, base)] = p
+            diffs[(cell, base)] = diff_ci(a, b)
+    adjusted = holm(raw)
+    return [(c, b, diffs[(c, b)], adjusted[(c, b)]) for c, b in raw]
+
+
+def _effect(table: Table, interval: tuple[float, float, float]) -> str:
+    """`+1.2 pp, 95% CI +0.3 pp to +2.1 pp`."""
+    t = tasks.task(table.task)
+    d, low, high = interval
+    ci = f", 95% CI {t.diff(low)} to {t.diff(high)}" if math.isfinite(low) else ""
+    return f"{t.diff(d)}{ci}"
+
+
+def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
+    """Each of `pairs` (cell against its baseline) with its effect size and 95% interval:
+    which differ significantly (Welch, Holm-corrected), and which way; the rest are not
+    separated, which is not the same as no effect (inconclusive)."""
+    found = _contrasts(table, pairs)
+    if not found:
+        return None
+    higher = tasks.task(table.task).higher_is_better
+    helped, hurt, unsure = [], [], []
+    for cell, base, interval, p in found:
+        versus = name(base) if cell[0] != base[0] and cell[1] != base[1] else \
+            f"`{base[0] if cell[0] != base[0] else base[1]}`"  # fmt: skip
+        words = f"{name(cell)} vs {versus} ({_effect(table, interval)}"
+        if p < ALPHA:
+            words += f", {fmt_p(p, adjusted=True)})"
+            (helped if (interval[0] > 0) == higher else hurt).append(words)
+        else:
+            unsure.append(words + ")")
+    n = len(found)
+
+    def claim(v: Table) -> frozenset:
+        return frozenset((c, b, (i[0] > 0) == higher) for c, b, i, p in _contrasts(v, pairs)
+                         if p < ALPHA)  # fmt: skip
+
+    robust = verdict(table, claim)
+    head = (f"{what}s against {baseline} ({comparisons(n)}, Welch, Holm-corrected, 5%; "
+            "intervals per comparison, not adjusted): ")  # fmt: skip
+    parts = [f"{label}: " + "; ".join(items) for label, items in
+             (("helped", helped), ("hurt", hurt), ("not separated (inconclusive)", unsure))
+             if items]  # fmt: skip
+    return head + ". ".join(parts) + "." + robust
+
+
+def _baseline(keys, exact: tuple[str, str], match) -> tuple[str, str] | None:
+    """The baseline cell: `exact` where the table has it, else the one cell with its
+    regularizer whose row `match`es (the same optimizer, tuned to other values)."""
+    if exact in keys:
+        return exact
+    found = [k for k in keys if k[1] == exact[1] and match(k[0])]
+    return found[0] if len(found) == 1 else None
+
+
+def regularizer_effects(table: Table) -> str | None:
+    """Each regularizer against `none` under the same optimizer (and schedule), each cell at
+    the rates its own tuning chose (a baseline at another rate is named with it)."""
+    keys = table.cells()
+    pairs = []
+    for row, reg in keys:
+        same = same_optimizer(row)
+        base = _baseline(keys, (row, "none"), lambda r, s=same: same_optimizer(r) == s)
+        if reg != "none" and base is not None:
+            pairs.append(((row, reg), base))
+    return _effects(table, "regularizer", "`none` under the same optimizer", pairs)
+
+
+def schedule_effects(table: Table) -> str | None:
+    """Each schedule against `constant` with the same optimizer and regularizer."""
+    keys = table.cells()
+    pairs = []
+    for row, reg in keys:
+        optimizer, schedule = same_optimizer(row)
+        exact = (split_row_label(row)[0], reg)
+        base = _baseline(keys, exact, lambda r, o=optimizer: same_optimizer(r) == (o, "constant"))
+        if schedule != "constant" and base is not None:
+            pairs.append(((row, reg), base))
+    return _effects(table, "schedule", "`constant` with the same optimizer and regularizer",
+                    pairs)  # fmt: skip
