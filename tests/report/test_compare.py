@@ -38,3 +38,22 @@ def test_compare_says_which_cells_reproduce(fixture_dir, tmp_path):
     assert cli(fixture_dir, other, "--strict").returncode == 1
     assert cli(fixture_dir, fixture_dir, "--strict").returncode == 0
     assert cli(fixture_dir, tmp_path / "missing").returncode == 2
+
+
+def test_a_cell_tuned_to_a_neighbouring_rate_is_still_the_same_cell(fixture_dir, tmp_path):
+    """Another machine's tuning may choose a neighbouring rate (its validation scores differ
+    in the last bits): the table's cell is matched by its optimizer's name and compared."""
+    import json
+    import shutil
+
+    from zoo.report.compare import compare
+
+    other = tmp_path / "other"
+    shutil.copytree(fixture_dir, other)
+    for path in (other / "results").glob("*.json"):
+        record = json.loads(path.read_text())
+        if record["labels"]["optimizer"] == "adam":
+            record["labels"]["optimizer"] = "adam:lr=0.00178"  # as tuning names its choice
+            path.write_text(json.dumps(record))
+    result = compare(fixture_dir, other)
+    assert result.ok and result.reproduced == result.cells == 4

@@ -6,7 +6,8 @@
 Tolerances are each task's `Task.reproduce` (`zoo.specs.tasks`); `zoo audit` uses the same.
 
 A cell is one (model, data set, optimizer, regularizer) configuration, its headline metric
-averaged over seeds, as in the report tables. Two folders may come from two machines, two
+averaged over seeds, as in the report tables; a table's cell is matched by its optimizer's
+name, whatever rate tuning chose for it (`summary_of`). Two folders may come from two machines, two
 versions or two backends.
 """
 
@@ -19,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from zoo.bench.campaign import load_records
-from zoo.report.frames import KEYS, results_frame, summary_frame
+from zoo.report.frames import results_frame, same_optimizer, summary_frame
 from zoo.specs import tasks
+from zoo.specs.schedules import row_label
 from zoo.specs.tasks import TASKS, Task, Tolerance
 
 
@@ -76,13 +78,29 @@ class Comparison:
 
 
 def summary_of(folder: str | Path) -> pd.DataFrame:
-    """The per-configuration summary of a result folder (its last run's trials)."""
-    records, _ = load_records(Path(folder))
-    return summary_frame(results_frame(records))
+    """The per-configuration summary of a result folder (its last run's trials), each row
+    keyed by `cell`: a table's cell by its optimizer's name (`same_optimizer`: another
+    machine's tuning may choose a neighbouring rate, and the cell is still the same cell),
+    tuning's candidates by their full label."""
+    records, run = load_records(Path(folder))
+    summary = summary_frame(results_frame(records))
+    if summary.empty:
+        return summary.assign(cell=[])
+    tables = set(run.get("trial_hashes") or [r.config_hash for r in records])
+    table_rows = {r.row for r in records if r.config_hash in tables}
+    untuned = summary["optimizer"].map(lambda row: row_label(*same_optimizer(row)))
+    in_table = summary["optimizer"].isin(table_rows)
+    cell = untuned.where(in_table, "tuning: " + summary["optimizer"])
+    key = summary[["model", "dataset", "regularizer"]].assign(cell=cell)
+    unique = ~key.duplicated(keep=False)
+    return summary.assign(cell=cell.where(unique, summary["optimizer"]))
 
 
 def _name(row) -> str:
-    return f"{row['model']} {row['optimizer']} {row['regularizer']}"
+    a, b = row.get("optimizer_a"), row.get("optimizer_b")
+    optimizer = row.get("optimizer") or (a if a == b or not isinstance(b, str) else
+                                         b if not isinstance(a, str) else f"{a} / {b}")  # fmt: skip
+    return f"{row['model']} {optimizer} {row['regularizer']}"
 
 
 def _value(row) -> tuple[float, str]:
@@ -107,7 +125,8 @@ def compare(
     within its task's reproduction tolerance (`tolerance`: sizes by metric name instead,
     e.g. `{"accuracy": 0.03}`)."""
     a, b = summary_of(reference), summary_of(new)
-    merged = a.merge(b, on=KEYS, how="outer", suffixes=("_a", "_b"), indicator=True)
+    on = ["model", "dataset", "cell", "regularizer"]
+    merged = a.merge(b, on=on, how="outer", suffixes=("_a", "_b"), indicator=True)
     result = Comparison(tolerances=tolerances(tolerance))
     for _, row in merged.iterrows():
         if row["_merge"] != "both":
@@ -115,8 +134,9 @@ def compare(
             side.append(_name(row))
             continue
         result.cells += 1
-        ra = {k[:-2]: v for k, v in row.items() if k.endswith("_a")} | dict(row[KEYS])
-        rb = {k[:-2]: v for k, v in row.items() if k.endswith("_b")} | dict(row[KEYS])
+        keys = dict(row[on])
+        ra = {k[:-2]: v for k, v in row.items() if k.endswith("_a")} | keys
+        rb = {k[:-2]: v for k, v in row.items() if k.endswith("_b")} | keys
         (va, sa), (vb, sb) = _value(ra), _value(rb)
         h = tasks.task(ra["task"])
         if sa != "ok" or sb != "ok":
@@ -128,5 +148,5 @@ def compare(
         if same:
             result.reproduced += 1
         else:
-            result.differ.append(f"{_name(ra)}: {shown}")
+            result.differ.append(f"{_name(row)}: {shown}")
     return result
