@@ -25,3 +25,17 @@ def test_tensorboard_logs_one_run_per_trial(tmp_path):
         assert {e.parent.name for e in events} == {"train", "validation"}
         assert all(e.stat().st_size > 0 for e in events)
     assert "tensorboard" not in json.dumps(records[0]["config"])
+
+
+def test_a_ctrl_c_converted_by_a_library_still_stops_the_run():
+    """An interrupt that TensorFlow re-raises as another error is not a failed trial."""
+    from zoo.bench.run.runner import _interrupted
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("cancelled") from exc
+    except RuntimeError as converted:
+        assert _interrupted(converted)
+    assert not _interrupted(ValueError("a real failure"))

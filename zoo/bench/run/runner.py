@@ -91,6 +91,8 @@ def run_trial(
     except ZooError:
         raise
     except Exception as exc:
+        if _interrupted(exc):  # Ctrl-C that surfaced through TensorFlow as another error
+            raise KeyboardInterrupt from exc
         outcome = {
             "status": "failed",
             "error": f"{type(exc).__name__}: {exc}",
@@ -108,6 +110,18 @@ def run_trial(
         finished_at=_now(),
         **outcome,
     )
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether `exc` carries a KeyboardInterrupt in its chain (a library converted it):
+    the trial was stopped, it did not fail."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _steps(trial, data_dir, on_epoch, checkpoint_dir, save_weights, tensorboard_dir) -> dict:
