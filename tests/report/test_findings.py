@@ -230,3 +230,22 @@ def test_every_finding_carries_a_robustness_verdict(tmp_path):
     assert "Not robust: it changes with seed 3 left out." in regs
     lead = next(line for line in lines if "leads" in line)
     assert "Robust: it holds with each seed left out in turn" in lead or "Not robust" in lead
+
+
+def test_a_declared_margin_replaces_the_noise_floor(tmp_path):
+    """`zoo report --margin 0.05`: equivalence within ±5 pp, said to be the margin given; a
+    margin that is not a positive number is a usage error (exit 2)."""
+    from helpers import cli
+
+    store = Store(tmp_path)
+    cells = {"adam": [0.877, 0.875, 0.879, 0.876], "rmsprop": [0.86, 0.87, 0.88, 0.87]}
+    for opt, values in cells.items():
+        for seed, acc in enumerate(values):
+            store.write(fixture_record(opt, "none", seed, acc))
+    assert cli("report", str(tmp_path), "--margin", "0.05").returncode == 0
+    text = (tmp_path / "README.md").read_text()
+    assert "Equivalent to it within ±5.0 pp (the margin given" in text and "`rmsprop`" in text
+    write_report(tmp_path)  # the default: 50 test images, a floor of about ±11 pp
+    assert "the margin given" not in (tmp_path / "README.md").read_text()
+    for bad in ("0", "-1", "x", "inf"):
+        assert cli("report", str(tmp_path), "--margin", bad).returncode == 2

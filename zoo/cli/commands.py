@@ -130,7 +130,7 @@ def cmd_report(args) -> int:
     # The report imports TensorFlow: imported when the command runs (see above).
     from zoo.report import write_report
 
-    readme = write_report(args.dir, warn=lambda m: print(m, file=sys.stderr))
+    readme = write_report(args.dir, warn=lambda m: print(m, file=sys.stderr), margin=args.margin)
     print(f"report: {readme}")
     return 0
 

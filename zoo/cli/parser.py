@@ -39,6 +39,17 @@ def _int_at_least(low: int):
 _count, _size = _int_at_least(1), _int_at_least(0)
 
 
+def _margin(text: str) -> float:
+    """`--margin`: a positive difference in the headline metric's units."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
 def _seeds(text: str) -> int | str:
     """`--seeds N` (a count) or `--seeds MIN..MAX` (racing; checked by the suite)."""
     return text.strip() if ".." in text else _count(text)
@@ -223,6 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="write the report for a folder of trial records")
     p.add_argument("dir", help="a folder made by `zoo bench --out DIR`")
+    p.add_argument("--margin", type=_margin, default=None,
+                   help="equivalence margin, in the headline metric's units (0.01 = 1 pp of "
+                   "accuracy): a cell not separated from its table's leader is called "
+                   "equivalent only where the 95%% CI of the difference lies inside it "
+                   "(default: the test split's binomial noise floor; none for FID)")  # fmt: skip
 
     p = sub.add_parser(
         "compare",

@@ -160,9 +160,10 @@ def _parts(records: list[TrialRecord], results: pd.DataFrame) -> list[Part]:
     return parts
 
 
-def write_report(out: str | Path, *, warn=print) -> Path:
+def write_report(out: str | Path, *, warn=print, margin: float | None = None) -> Path:
     """Write the report for the records in `<out>/results/`: README.md and the same report
-    as `index.html`; return the README path."""
+    as `index.html`; return the README path. `margin`: the equivalence margin, in the
+    headline metric's units (default: the test split's binomial noise floor)."""
     out, layout = Path(out), Layout(out)
     records, run = load_records(out, warn)
     every = records  # tuning's candidates included: the run's efficiency counts them
@@ -183,11 +184,11 @@ def write_report(out: str | Path, *, warn=print) -> Path:
     if run.get("description"):  # what the profile is for, before any number
         doc.paragraph(f"Profile `{run.get('profile')}`: {run['description']}.")
     scope_section(doc, _tables(parts), tuning, bool(racing and racing.get("rounds")))
-    _findings_section(doc, parts, tuning)
+    _findings_section(doc, parts, tuning, margin)
     _about_section(doc, every, run)
     for p in parts:
         model_sections(doc, p.records, p.results, p.summary, tuning, by_hash, Store(out),
-                       layout.plots, p.backend, racing)  # fmt: skip
+                       layout.plots, p.backend, racing, margin)  # fmt: skip
     backends = [p.backend for p in parts if p.backend]
     if backends:
         backend_section(doc, summary, backends)
@@ -210,13 +211,13 @@ def _tables(parts: list[Part]) -> dict[str, list[TrialRecord]]:
     return out
 
 
-def _findings_section(doc: Document, parts: list[Part], tuning) -> None:
+def _findings_section(doc: Document, parts: list[Part], tuning, margin=None) -> None:
     tables, summaries = [], {}
     for p in parts:
         tag = f" ({p.backend})" if p.backend else ""
         for (model, dataset), sub in p.results.groupby(["model", "dataset"], sort=False):
             title = f"{model} on {dataset}{tag}"
-            tables.append(Table(title, sub))
+            tables.append(Table(title, sub, margin=margin))
             summaries[title] = p.summary[p.summary["model"] == model]
     doc.heading("Findings")
     doc.paragraph(

@@ -25,6 +25,7 @@ class Table:
     title: str  # the section heading, e.g. "cnn_small on fashion_mnist"
     results: pd.DataFrame  # its trials (results_frame rows)
     last_epoch: bool = False  # read the test scores at the last epoch, not the tested one
+    margin: float | None = None  # the equivalence margin given (None: the noise floor)
 
     @property
     def task(self) -> str:
@@ -50,12 +51,14 @@ def variants(table: Table) -> list[tuple[str, Table]]:
     """The checks a finding must survive to be robust ("would it flip?"): the table with each
     seed left out in turn, and read at the last epoch instead of the best-validation one
     (where the two differ)."""
-    out = [(f"seed {s} left out", Table(table.title, table.results[table.results["seed"] != s]))
-           for s in sorted(table.results["seed"].unique())]  # fmt: skip
+    res = table.results
+    out = [(f"seed {s} left out", Table(table.title, res[res["seed"] != s], margin=table.margin))
+           for s in sorted(res["seed"].unique())]  # fmt: skip
     col = tasks.task(table.task).column
     last = table.results.get(f"{col}_last")
     if last is not None and not last.equals(table.results[col]):
-        out.append(("the last epoch tested", Table(table.title, table.results, last_epoch=True)))
+        out.append(("the last epoch tested",
+                    Table(table.title, res, last_epoch=True, margin=table.margin)))  # fmt: skip
     return out
 
 

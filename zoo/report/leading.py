@@ -74,6 +74,7 @@ def _group(table: Table, margin: float | None):
     h = tasks.task(table.task)
     sep = separation({name(k): v for k, v in cells.items()}, higher_is_better=h.higher_is_better)
     rest = [c for c in sep.tied if c != sep.leader]
+    margin = margin if margin is not None else table.margin
     floor, why = (margin, "the margin given") if margin is not None else noise_floor(table)
     same = [c for c in rest if equivalent(diff_ci(sep.stats[c], sep.stats[sep.leader]), floor)]
     return sep, same, [c for c in rest if c not in same], floor, why

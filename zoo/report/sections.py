@@ -143,14 +143,14 @@ def _racing_note(racing, model: str, dataset: str, backend) -> str | None:
 
 
 def model_sections(doc, records, results, summary, tuning, by_hash, store, plot_dir, backend,
-                    racing=None):  # fmt: skip
+                    racing=None, margin=None):  # fmt: skip
     """One section per model: table, leading group, time-to-target, tuning, plots."""
     tag = f" ({backend})" if backend else ""
     for (model, dataset), sub in results.groupby(["model", "dataset"], sort=False):
         t = tasks.task(sub.iloc[0]["task"])
         title = f"{model} on {dataset}{tag}"
         _model_header(doc, title, sub, summary, model, t)
-        if line := leading_group(Table(title, sub)):
+        if line := leading_group(Table(title, sub, margin=margin)):
             doc.paragraph(line[0].upper() + line[1:])
         if racing_note := _racing_note(racing, model, dataset, backend):
             doc.paragraph(racing_note)
