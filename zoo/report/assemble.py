@@ -199,26 +199,26 @@ def write_report(out: str | Path, *, warn=print, margin: float | None = None) ->
     return layout.readme
 
 
-def _tables(parts: list[Part]) -> dict[str, list[TrialRecord]]:
-    """Each report table's records by its title (a model on a data set, per backend)."""
-    out: dict[str, list[TrialRecord]] = {}
-    for p in parts:  # in the order of the tables below
+def _each_table(parts: list[Part]):
+    """(title, part, model, data set, its results rows) of every report table, in the order
+    the sections show them (a model on a data set, per backend)."""
+    for p in parts:
         tag = f" ({p.backend})" if p.backend else ""
-        for model, dataset in p.results[["model", "dataset"]].drop_duplicates().itertuples(
-                index=False):  # fmt: skip
-            out[f"{model} on {dataset}{tag}"] = [
-                r for r in p.records if (r.model, r.dataset) == (model, dataset)]  # fmt: skip
-    return out
+        for (model, dataset), sub in p.results.groupby(["model", "dataset"], sort=False):
+            yield f"{model} on {dataset}{tag}", p, model, dataset, sub
+
+
+def _tables(parts: list[Part]) -> dict[str, list[TrialRecord]]:
+    """Each report table's records by its title."""
+    return {title: [r for r in p.records if (r.model, r.dataset) == (model, dataset)]
+            for title, p, model, dataset, _ in _each_table(parts)}  # fmt: skip
 
 
 def _findings_section(doc: Document, parts: list[Part], tuning, margin=None) -> None:
     tables, summaries = [], {}
-    for p in parts:
-        tag = f" ({p.backend})" if p.backend else ""
-        for (model, dataset), sub in p.results.groupby(["model", "dataset"], sort=False):
-            title = f"{model} on {dataset}{tag}"
-            tables.append(Table(title, sub, margin=margin))
-            summaries[title] = p.summary[p.summary["model"] == model]
+    for title, p, model, _, sub in _each_table(parts):
+        tables.append(Table(title, sub, margin=margin))
+        summaries[title] = p.summary[p.summary["model"] == model]
     doc.heading("Findings")
     doc.paragraph(
         "Written from the tables below. A difference is claimed only where Welch's test at 5%, "

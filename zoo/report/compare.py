@@ -20,9 +20,8 @@ import numpy as np
 import pandas as pd
 
 from zoo.bench.campaign import load_records
-from zoo.report.frames import results_frame, same_optimizer, summary_frame
+from zoo.report.frames import optimizer_name, results_frame, summary_frame
 from zoo.specs import tasks
-from zoo.specs.schedules import row_label
 from zoo.specs.tasks import TASKS, Task, Tolerance
 
 
@@ -88,7 +87,7 @@ def summary_of(folder: str | Path) -> pd.DataFrame:
         return summary.assign(cell=[])
     tables = set(run.get("trial_hashes") or [r.config_hash for r in records])
     table_rows = {r.row for r in records if r.config_hash in tables}
-    untuned = summary["optimizer"].map(lambda row: row_label(*same_optimizer(row)))
+    untuned = summary["optimizer"].map(optimizer_name)
     in_table = summary["optimizer"].isin(table_rows)
     cell = untuned.where(in_table, "tuning: " + summary["optimizer"])
     key = summary[["model", "dataset", "regularizer"]].assign(cell=cell)

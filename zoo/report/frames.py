@@ -6,16 +6,16 @@ table (`zoo.specs.tasks`).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from zoo.bench.output.record import TrialRecord
+from zoo.bench.run.training import steps_per_epoch
 from zoo.metrics.stats import ci95
 from zoo.specs import OPTIMIZERS, REGULARIZERS, SCHEDULES
-from zoo.specs.schedules import split_row_label
+from zoo.specs.schedules import row_label, split_row_label
 from zoo.specs.search import untuned
 from zoo.specs.tasks import TASKS, task
 
@@ -59,7 +59,7 @@ def _steps_to(r: TrialRecord) -> float:
     target, train = r.target, r.data_sizes.get("train")
     if target is None or target.epoch is None or not train:
         return np.nan
-    return float(target.epoch * math.ceil(train / r.config["batch_size"]))
+    return float(target.epoch * steps_per_epoch(train, r.config["batch_size"]))
 
 
 def _generator_columns(r: TrialRecord) -> dict[str, Any]:
@@ -232,6 +232,12 @@ def same_optimizer(row: str) -> tuple[str, str]:
     (`adam:lr=0.01 @ cosine` -> ("adam", "cosine")): cells tuned apart compare as one."""
     optimizer, schedule = split_row_label(row)
     return untuned(optimizer), schedule
+
+
+def optimizer_name(row: str) -> str:
+    """A row's optimizer by name, under its schedule: `adam:lr=0.01 @ cosine` -> `adam @
+    cosine` (what a solver, or a cell across machines, is)."""
+    return row_label(*same_optimizer(row))
 
 
 def _effect_vs_none(summary: pd.DataFrame) -> list[float]:

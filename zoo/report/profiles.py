@@ -16,8 +16,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from zoo.report.frames import optimizer_order, same_optimizer
-from zoo.specs.schedules import row_label
+from zoo.report.frames import optimizer_name, optimizer_order
 
 
 def problem_times(summary: pd.DataFrame) -> pd.DataFrame:
@@ -30,7 +29,7 @@ def problem_times(summary: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     # A solver is an optimizer (under its schedule) by name: the values tuning chose for it
     # on each problem are its own, so `adam:lr=0.01` and `adam:lr=0.003` are one solver.
-    names = sub["optimizer"].map(lambda row: row_label(*same_optimizer(row)))
+    names = sub["optimizer"].map(optimizer_name)
     solvers = optimizer_order(names)
     times = sub.assign(t=sub["target_steps_mean"].fillna(math.inf), solver=names).pivot_table(
         index=["model", "regularizer"], columns="solver", values="t", aggfunc="min"
