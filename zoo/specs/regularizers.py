@@ -17,6 +17,13 @@ weight penalty (`keras.regularizers.L1L2`), `dropout` for the rate, `batchnorm` 
 `spectral_norm` as flags, `label_smoothing` for the loss, and the augmentation strengths for
 the training input (`zoo.bench.run.training`). Which components a model supports is declared when
 it is registered (`zoo.models.registry`); asking a model for one it lacks is a usage error.
+
+A model zoo did not build (a user's own builder, `zoo.models.custom`) takes the components that
+apply to any model: the weight penalties, which the harness puts on every kernel
+(`add_kernel_penalty`), and the task's (label smoothing in the loss; augmentation, mixup and
+cutmix of image batches). Dropout, batch normalization and spectral normalization need the
+architecture (which layers get them, and where), so they are refused for it
+(`check_own_model`).
 """
 
 from __future__ import annotations
@@ -67,6 +74,8 @@ COMPONENTS = [
     *AUGMENTATIONS,
 ]  # fmt: skip
 FLAGS = ("batchnorm", "spectral_norm")  # components that take no value
+ANY_MODEL = ("l1", "l2")  # applied by the harness to the kernels of a model it did not build
+ARCHITECTURE = ("dropout", "batchnorm", "spectral_norm")  # placed by a model's builder only
 # Fields added after the first records were stored: left out of `to_config` while unset, so
 # the config hashes (and the stored results) of every earlier trial stay valid.
 _LATER_FIELDS = ("spectral_norm", "label_smoothing", *AUGMENTATIONS)
@@ -192,3 +201,40 @@ def parse_regularizer(spec: str | Regularization) -> Regularization:
         text = positional[0] if positional else str(DEFAULTS[name])
         values[name] = _strength(spec, name, text)
     return Regularization(**values)
+
+
+def add_kernel_penalty(model: keras.Model, reg: Regularization) -> int:
+    """Put `reg`'s weight penalty (`keras.regularizers.L1L2`) on every kernel of the built
+    `model`: the weight matrices of its Dense, convolution and recurrent layers, the variables
+    Keras names `kernel` (biases, embeddings, recurrent kernels and normalization scales are
+    left alone, as a layer's `kernel_regularizer` would). Keras adds each variable's
+    `regularizer` to the training loss (`Layer.losses`). Returns how many kernels got it (0
+    without a penalty)."""
+    penalty = reg.kernel_regularizer()
+    if penalty is None:
+        return 0
+    kernels = [v for v in model.trainable_weights if v.name == "kernel"]
+    for v in kernels:
+        v.regularizer = penalty
+    return len(kernels)
+
+
+def check_own_model(reg: Regularization, model: str, applies: tuple[str, ...]) -> None:
+    """Raise `UsageError` if `reg` uses a component that a model zoo did not build (`model`,
+    e.g. `mypkg.models:build`) cannot take: one that needs its architecture (`ARCHITECTURE`)
+    or one its task or data do not allow; `applies` lists those that do."""
+    refused = sorted(reg.components - set(applies))
+    if not refused:
+        return
+    placed = [c for c in refused if c in ARCHITECTURE]
+    why = (
+        f"{', '.join(placed)} need{'s' * (len(placed) == 1)} the architecture (which layers "
+        "get it, and where), which only the model's builder knows: build it into your model "
+        "and benchmark that model as well"
+        if placed
+        else f"{', '.join(refused)} does not apply to this task or data"
+    )
+    raise UsageError(
+        f"regularizer {reg.label!r} does not apply to {model}: {why}. For a model zoo did not "
+        f"build, these apply: {', '.join(('none', *applies))}."
+    )

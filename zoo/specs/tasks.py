@@ -5,12 +5,15 @@ harness knows how to compile and train it (its loss, its targets, what a chance-
 predictor's loss is, whether it trains a generator/discriminator pair), what tuning, racing
 and time-to-target read (its validation metric and direction), how the reports show it (its
 headline metric, column, digits, units) and how closely a re-run must agree (its
-tolerances). No other module compares a task's or a metric's name.
+tolerances) and what a user's own model and targets must look like (`labels`). No other
+module compares a task's or a metric's name.
 
+The built-in tasks: classification, binary_classification, generation (a GAN), regression.
 Adding a task is one `register_task(Task(...))`:
 
-    register_task(Task("regression", metric="mse", label="test MSE", higher_is_better=False,
-                       digits=4, loss=lambda reg: ("mse", ["mse"]), chance=lambda k: {},
+    register_task(Task("regression_mae", metric="mae", label="test MAE",
+                       higher_is_better=False, digits=4, loss=lambda reg: ("mae", ["mae"]),
+                       chance=lambda k: {}, labels="real",
                        reproduce=Tolerance(relative=0.1), remeasure=Tolerance(relative=0.01)))
 """
 
@@ -24,7 +27,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from zoo.errors import unknown_name
+from zoo.errors import UsageError, unknown_name
 from zoo.specs.regularizers import AUGMENTATIONS, Regularization
 
 
@@ -91,6 +94,11 @@ class Task:
     classes: int | None = None  # a data set must have this many classes (binary: 2)
     own_dataset_only: str = ""  # why its models train on their registered data set only
     losses: tuple[str, ...] = ("loss",)  # the training losses `fit` logs
+    # What a user's targets hold, checked against a user's own model and data
+    # (`check_outputs`, `check_targets`): "classes" (ids 0..K-1, one softmax unit per class),
+    # "binary" (0 or 1, one sigmoid unit), "real" (numbers, one unit per target); None: not
+    # checked (the task takes no user's model).
+    labels: str | None = None
 
     def __post_init__(self) -> None:
         if not self.column:
@@ -135,6 +143,77 @@ class Task:
             return keras.utils.to_categorical(y, num_classes).astype("float32")
         return y
 
+    def output_classes(self, units: int) -> int:
+        """The classes of a data set for a model with `units` outputs (a `DatasetInfo`'s
+        `num_classes`): the units for a softmax classifier, 2 for a binary one, 0 for real
+        targets (regression: kept as float32)."""
+        return {"classes": units, "binary": 2}.get(self.labels or "", 0)
+
+    def check_outputs(self, outputs: np.ndarray) -> None:
+        """Raise `UsageError` unless `outputs`, a user's model's predictions on a few examples
+        (batch first), fit this task's loss: a softmax row per example for "classes", one
+        probability for "binary", numbers for "real"."""
+        shape = "(batch, " + ", ".join(map(str, outputs.shape[1:])) + ")"
+        units = int(np.prod(outputs.shape[1:])) if outputs.ndim > 1 else 1
+        if self.labels == "classes":
+            if outputs.ndim != 2 or units < 2:
+                raise UsageError(
+                    f"the model's output has shape {shape}; task {self.name!r} needs (batch, K): "
+                    "one unit per class, ending in a softmax (keras.layers.Dense(K, "
+                    "activation='softmax')). For two classes and one sigmoid unit, use task "
+                    "'binary_classification'."
+                )
+            sums = outputs.sum(axis=1)
+            if outputs.min() < 0 or not np.allclose(sums, 1.0, atol=1e-3):
+                raise UsageError(
+                    f"the model's outputs are not probabilities (row sums {sums.min():.3g} to "
+                    f"{sums.max():.3g}, not 1): task {self.name!r} trains with sparse "
+                    "categorical cross-entropy on probabilities; end the model in "
+                    f"keras.layers.Dense({units}, activation='softmax')."
+                )
+        elif self.labels == "binary":
+            if units != 1:
+                raise UsageError(
+                    f"the model's output has shape {shape}; task {self.name!r} needs one unit, "
+                    "(batch, 1), ending in a sigmoid (keras.layers.Dense(1, activation="
+                    "'sigmoid')). For more classes, use task 'classification'."
+                )
+            if outputs.min() < 0 or outputs.max() > 1:
+                raise UsageError(
+                    f"the model's outputs are not probabilities (from {outputs.min():.3g} to "
+                    f"{outputs.max():.3g}): task {self.name!r} trains with binary cross-entropy "
+                    "on probabilities; end the model in keras.layers.Dense(1, "
+                    "activation='sigmoid')."
+                )
+
+    def check_targets(self, y: np.ndarray, where: str, outputs: tuple[int, ...]) -> None:
+        """Raise `UsageError` unless targets `y` (the array called `where`, e.g. `y_train`)
+        fit this task and a model whose output shape, batch left out, is `outputs`."""
+        if self.labels in ("classes", "binary"):
+            k = outputs[-1] if self.labels == "classes" else 2
+            valid = f"integers 0..{k - 1}"
+            if y.ndim != 1:
+                raise UsageError(
+                    f"{where} has shape {y.shape}; task {self.name!r} takes class ids, one per "
+                    f"example, shape ({len(y)},) of {valid} (from one-hot rows: "
+                    f"{where}.argmax(axis=1))."
+                )
+            if y.size and not (np.all(np.mod(y, 1) == 0) and y.min() >= 0 and y.max() < k):
+                raise UsageError(
+                    f"{where} holds labels from {y.min():g} to {y.max():g}; for task "
+                    f"{self.name!r} and a model with {k if self.labels == 'classes' else 1} "
+                    f"output{'s' * (self.labels == 'classes')} they must be {valid}. Give the "
+                    "model one output per class, or number the classes from 0."
+                )
+        elif self.labels == "real":
+            shape = y.shape[1:] or (1,)
+            if tuple(shape) != tuple(outputs) and int(np.prod(shape)) != int(np.prod(outputs)):
+                raise UsageError(
+                    f"{where} has shape {y.shape} and the model's output {('batch', *outputs)}: "
+                    f"task {self.name!r} needs one output per target, shape "
+                    f"{('batch', *shape)}."
+                )
+
 
 TASKS: dict[str, Task] = {}
 
@@ -148,10 +227,10 @@ def register_task(t: Task) -> Task:
 ACCURACY = {"metric": "accuracy", "label": "test accuracy", "higher_is_better": True,
             "digits": 4, "percent": True, "reproduce": Tolerance(absolute=0.015),
             "remeasure": Tolerance(absolute=0.005)}  # fmt: skip
-register_task(Task("classification", loss=_sparse, soft_labels=True,
+register_task(Task("classification", loss=_sparse, soft_labels=True, labels="classes",
                    harness_regularizers=("label_smoothing", *AUGMENTATIONS),
                    chance=lambda k: {"loss": math.log(max(k, 2))}, **ACCURACY))  # fmt: skip
-register_task(Task("binary_classification", loss=_binary, classes=2,
+register_task(Task("binary_classification", loss=_binary, classes=2, labels="binary",
                    harness_regularizers=("label_smoothing",),
                    chance=lambda k: {"loss": math.log(2)}, **ACCURACY))  # fmt: skip
 register_task(Task(
@@ -160,6 +239,12 @@ register_task(Task(
     chance=lambda k: {"d_loss": 2 * math.log(2), "g_loss": math.log(2)},
     reproduce=Tolerance(relative=0.10), remeasure=Tolerance(relative=0.10),
     own_dataset_only="its FID comes from a classifier of that data set",
+))  # fmt: skip
+register_task(Task(
+    "regression", metric="mse", label="test MSE", higher_is_better=False, digits=4,
+    loss=lambda reg: ("mse", [keras.metrics.MeanSquaredError(name="mse")]), labels="real",
+    chance=lambda k: {},  # no chance level: only a non-finite loss counts as diverged
+    reproduce=Tolerance(relative=0.10), remeasure=Tolerance(relative=0.01),
 ))  # fmt: skip
 
 
