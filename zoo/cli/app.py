@@ -27,5 +27,5 @@ def main(argv: list[str] | None = None) -> int:
     except ZooError as exc:
         if args.debug:
             raise
-        print(f"zoo: error: {exc}", file=sys.stderr)
+        print(f"zoo: error: {exc}\n(--debug shows the traceback)", file=sys.stderr)
         return exc.exit_code

@@ -8,6 +8,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from zoo.cli.parser import DEFAULT_PROFILE
 from zoo.errors import UsageError
 
 # Each command imports the harness (zoo.bench, zoo.report: they import TensorFlow) when it
@@ -23,6 +24,8 @@ def cmd_bench(args) -> int:
     from zoo.bench.run.provenance import versions
     from zoo.report import write_report
 
+    if args.profile is None:  # `zoo bench` alone: say what runs before it starts
+        args.profile = DEFAULT_PROFILE
     suite = load_suite(args.suite)
     overrides = {
         "models": args.models,
