@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from zoo.metrics.stats import ci95, holm, lead_is_real, separation, t95, welch
+from zoo.metrics.stats import ci95, describe, holm, lead_is_real, separation, t95, welch
 
 # The two-sided 95% t quantiles the project tabulated before it used scipy.
 OLD_TABLE = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365,
@@ -65,7 +65,6 @@ def test_identical_cells_are_never_separated():
     """Every seed of both cells scored exactly 0.9 (7 seeds against 3): the mean of seven
     0.9s is 0.9000000000000001 and its std 1e-16, pure rounding; p must be 1, not 0.0498.
     Constant cells of 2-8 seeds a side, at several values: p = 1 every time."""
-    from zoo.metrics.stats import describe
 
     assert welch(describe([0.9] * 7), describe([0.9] * 3))[0] == 1.0
     for value in (0.1, 0.3, 0.7, 0.9, 0.8774, 41.7):
@@ -77,3 +76,35 @@ def test_identical_cells_are_never_separated():
     # Real differences still count: constant but different, and noisy samples.
     assert welch(describe([0.9] * 3), describe([0.8] * 3))[0] == 0.0
     assert welch(describe([0.90, 0.91, 0.92]), describe([0.80, 0.81, 0.79]))[0] < 0.01
+
+
+def test_cells_that_share_seeds_are_compared_paired():
+    """Two cells whose seeds share initialization and data order: the paired t-test on the
+    shared seeds (as scipy's `ttest_rel`), which sees a consistent 0.5 pp gain that seed
+    noise hides from Welch's test; cells without shared seeds fall back to Welch."""
+    from scipy import stats as st
+
+    from zoo.metrics.stats import difference
+
+    a = {0: 0.900, 1: 0.880, 2: 0.910, 3: 0.870}
+    b = {0: 0.895, 1: 0.874, 2: 0.906, 3: 0.864}
+    diff = difference(a, b)
+    want = st.ttest_rel(list(a.values()), list(b.values()))
+    assert diff.test == "paired" and diff.n == 4
+    assert diff.p == pytest.approx(want.pvalue) and diff.p < 0.01
+    assert diff.d == pytest.approx(0.00525)
+    ci = want.confidence_interval(0.95)
+    assert (diff.low, diff.high) == pytest.approx((ci.low, ci.high))
+    assert welch(describe(list(a.values())), describe(list(b.values())))[0] > 0.5
+    # Only the shared seeds pair (the leader raced on to 6 seeds).
+    longer = {**a, 4: 0.95, 5: 0.85}
+    assert difference(longer, b).n == 4 and difference(longer, b).p == pytest.approx(diff.p)
+    # No shared seeds, or plain lists: Welch.
+    assert difference({0: 0.9, 1: 0.91}, {5: 0.8, 6: 0.81}).test == "Welch"
+    assert difference([0.9, 0.91], [0.8, 0.81]).test == "Welch"
+    # Identical cells: p = 1; a constant difference: p = 0, a zero-width interval.
+    assert difference({0: 0.9, 1: 0.9, 2: 0.9}, {0: 0.9, 1: 0.9, 2: 0.9}).p == 1.0
+    const = difference({0: 0.9, 1: 0.8}, {0: 0.85, 1: 0.75})
+    assert const.p == 0.0 and const.low == const.high == pytest.approx(0.05)
+    sep = separation({"a": a, "b": b}, higher_is_better=True)
+    assert sep.leader == "a" and sep.separated("b") and sep.diffs["b"].test == "paired"

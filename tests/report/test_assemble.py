@@ -17,12 +17,14 @@ def test_report_files_and_numbers(fixture_dir):
     assert "**0.9100 ± 0.1271**" in text
     assert "0.8200 ± 0.2541" in text
     assert "diverged (2/2)" in text
-    # Two seeds cannot separate 0.91 from 0.82 (Welch's t = 4.0 on 1.5 df, p = 0.09), but
-    # they do separate it from sgd's 0.71 (p = 0.005, 0.01 after Holm's correction).
+    # The cells share seeds 0 and 1, so they are compared paired: two seeds cannot separate
+    # 0.91 from 0.82 (differences 0.10 and 0.08: t = 9.0 on 1 df, p = 0.07), but they do
+    # separate it from sgd's 0.71 (0.20 on both seeds: p = 0).
     lead = (
         "`adam` + `l2` (0.9100, 2 seeds) leads; separated from it: 1 of the other 3 cells "
-        "(Welch, Holm-corrected over 2 comparisons, 5%). Not separated from it, and not shown "
-        "equivalent (inconclusive): `adam` + `none` (0.8200, 2 seeds; -9.0 pp, 95% CI"
+        "(paired t on shared seeds, Holm-corrected over 2 comparisons, 5%). Not separated from "
+        "it, and not shown equivalent (inconclusive): `adam` + `none` (0.8200, 2 seeds; -9.0 pp, "
+        "95% CI"
     )
     assert lead in text
     assert "## Findings" in text.split("## cnn_small")[0]  # the findings come first

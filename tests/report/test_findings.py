@@ -23,7 +23,7 @@ CELLS = {
     ("sgd", "none"): [0.700, 0.720, 0.710, 0.690, 0.730],
     ("sgd", "l2"): [0.705, 0.715, 0.690, 0.730, 0.710],
     ("adamax", "none"): [0.780, 0.790, 0.785, 0.775, 0.780],
-    ("adamax", "l2"): [0.790, 0.800, 0.790, 0.785, 0.795],
+    ("adamax", "l2"): [0.795, 0.795, 0.790, 0.790, 0.785],
     ("adam @ cosine", "none"): [0.850, 0.860, 0.850, 0.860, 0.855],
 }
 
@@ -70,16 +70,16 @@ def test_findings_report_real_differences_and_nothing_else(tmp_path):
 
 
 def test_every_claim_holds_under_scipy_and_holm(tmp_path):
-    """An independent check: every pair the findings call helped or hurt passes Welch's test
-    from scipy after Holm's correction over its kind's comparisons, and every pair that does
-    is named."""
+    """An independent check: every pair the findings call helped or hurt passes scipy's paired
+    t-test (the cells share seeds 0-4) after Holm's correction over its kind's comparisons,
+    and every pair that does is named."""
     lines = _write(tmp_path)
     regs = next(line for line in lines if "regularizers against" in line)
     claims = regs.split("not separated (inconclusive)")[0]
     claimed = set(re.findall(r"`([^`]+)` \+ `([^`]+)` vs `none`", claims))
     pairs = [(row, reg) for row, reg in CELLS if reg != "none" and (row, "none") in CELLS]
-    raw = {p: stats.ttest_ind(CELLS[p], CELLS[(p[0], "none")], equal_var=False).pvalue
-           for p in pairs}  # fmt: skip
+    with np.errstate(all="ignore"):  # adam + l2 - none is exactly 0.1 on every seed: p = 0
+        raw = {p: stats.ttest_rel(CELLS[p], CELLS[(p[0], "none")]).pvalue for p in pairs}
     order = sorted(raw, key=raw.get)
     adjusted, running = {}, 0.0
     for i, p in enumerate(order):

@@ -1,10 +1,14 @@
-"""How sure a comparison over a few seeds is: t intervals, Welch's test and Holm's correction.
+"""How sure a comparison over a few seeds is: t intervals, paired and Welch's tests, Holm's
+correction.
 
-With 2-8 seeds the normal approximation (±1.96 sd/√n) is far too narrow; these use Student's
-t from `scipy.stats`. A table that makes several comparisons (every cell against its leader,
-every regularizer against `none`) corrects them with Holm's step-down method, which controls
-the chance of any false claim in the table at 5% without assuming the tests independent.
-How much a tuning budget buys: the expected best of k trials (`expected_max`).
+With 2-8 seeds the normal approximation (±1.96 sd/√n) is far too narrow; these use Student's t
+from `scipy.stats`. Two cells that share seeds (in one table a seed fixes the initialization and
+the data order: common random numbers) are compared by the paired t-test on the seeds they
+share, which removes the seed-to-seed variation both have in common; cells without shared seeds
+by Welch's test (`difference`). A table that makes several comparisons (every cell against its
+leader, every regularizer against `none`) corrects them with Holm's step-down method, which
+controls the chance of any false claim in the table at 5% without assuming the tests
+independent. How much a tuning budget buys: the expected best of k trials (`expected_max`).
 
     >>> separation({"a": [0.90, 0.91, 0.90], "b": [0.80, 0.81, 0.79]}, higher_is_better=True)
     Separation(leader='a', adjusted_p={'b': ...}, ...)
@@ -13,7 +17,7 @@ How much a tuning budget buys: the expected best of k trials (`expected_max`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -80,6 +84,73 @@ def diff_ci(a: tuple[float, float, int], b: tuple[float, float, int]) -> tuple[f
     return d, d - half, d + half
 
 
+Scores = Mapping[int, float] | Sequence[float]  # by seed, or without seeds (never paired)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A difference of means a - b with its 95% confidence interval and two-sided p-value,
+    in the scores' units; `test` is "paired" (on `n` shared seeds) or "Welch"."""
+
+    d: float
+    low: float
+    high: float
+    p: float
+    test: str
+    n: int = 0  # shared seeds (paired), 0 for Welch
+
+    @property
+    def interval(self) -> tuple[float, float, float]:
+        return self.d, self.low, self.high
+
+
+def _finite(values: Scores) -> dict:
+    items = values.items() if isinstance(values, Mapping) else enumerate(values)
+    return {k: float(v) for k, v in items if math.isfinite(v)}
+
+
+def paired(a: Sequence[float], b: Sequence[float]) -> Difference:
+    """The paired t-test (Student 1908) of equal-length `a` and `b` (pair i = one seed):
+    mean of a_i - b_i, its 95% t interval and p, df = n - 1. A spread of the differences at
+    rounding level counts as zero (constant differences: p = 0, or 1 if they are 0)."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    n = len(d)
+    if n < 2:
+        return Difference(math.nan, math.nan, math.nan, math.nan, "paired", n)
+    rounding = ROUNDING * max(float(np.max(np.abs(a))), float(np.max(np.abs(b))), 1.0)
+    mean, sd = float(d.mean()), float(d.std(ddof=1))
+    mean = mean if abs(mean) > rounding else 0.0
+    if sd <= rounding:
+        return Difference(mean, mean, mean, 0.0 if mean else 1.0, "paired", n)
+    se = sd / math.sqrt(n)
+    p = float(2 * stats.t.sf(abs(mean / se), n - 1))
+    half = t95(n - 1) * se
+    return Difference(mean, mean - half, mean + half, p, "paired", n)
+
+
+def difference(a: Scores, b: Scores) -> Difference:
+    """a - b with its 95% interval and p: the paired t-test on the seeds both have where
+    they share two or more (`a`, `b` keyed by seed), else Welch's test (`welch`, `diff_ci`)
+    on all their finite values. NaNs where neither has enough values."""
+    fa, fb = _finite(a), _finite(b)
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        shared = sorted(set(fa) & set(fb))
+        if len(shared) >= 2:
+            return paired([fa[s] for s in shared], [fb[s] for s in shared])
+    da, db = describe(list(fa.values())), describe(list(fb.values()))
+    p, _, _ = welch(da, db)
+    return Difference(*diff_ci(da, db), p, "Welch")
+
+
+def tests_named(diffs: Sequence[Difference]) -> str:
+    """How a set of comparisons was tested, for a sentence: `paired t on shared seeds`,
+    `Welch`, or both."""
+    kinds = {d.test for d in diffs}
+    if kinds == {"paired"}:
+        return "paired t on shared seeds"
+    return "paired t on shared seeds, else Welch" if "paired" in kinds else "Welch"
+
+
 def equivalent(interval: tuple[float, float, float], margin: float) -> bool:
     """Equivalence within +-`margin` by two one-sided tests (Schuirmann 1987), each at
     2.5%: the whole 95% confidence interval of the difference lies inside the margin.
@@ -132,6 +203,7 @@ class Separation:
     leader: str | None
     adjusted_p: dict[str, float] = field(default_factory=dict)
     stats: dict[str, tuple[float, float, int]] = field(default_factory=dict)
+    diffs: dict[str, Difference] = field(default_factory=dict)  # each cell - the leader
 
     def separated(self, cell: str) -> bool:
         p = self.adjusted_p.get(cell, math.nan)
@@ -146,17 +218,18 @@ class Separation:
         return [self.leader, *sorted(rest, key=lambda c: -self.adjusted_p.get(c, 1.0))]
 
 
-def separation(values: dict[str, Sequence[float]], *, higher_is_better: bool) -> Separation:
-    """The leader (best mean) of cells of seed values, and each other cell's Welch test
-    against it, Holm-corrected over the table's comparisons."""
-    described = {k: describe(v) for k, v in values.items()}
+def separation(values: dict[str, Scores], *, higher_is_better: bool) -> Separation:
+    """The leader (best mean) of cells of seed values (each keyed by seed, or a plain list),
+    and each other cell's difference to it (`difference`: paired on shared seeds, else
+    Welch), its p-value Holm-corrected over the table's comparisons."""
+    described = {k: describe(list(_finite(v).values())) for k, v in values.items()}
     scored = {k: d for k, d in described.items() if d[2] > 0}
     if not scored:
         return Separation(None, {}, described)
     sign = 1 if higher_is_better else -1
     leader = max(scored, key=lambda k: (sign * scored[k][0], scored[k][2]))
-    raw = {k: welch(described[leader], d)[0] for k, d in scored.items() if k != leader}
-    return Separation(leader, holm(raw), described)
+    diffs = {k: difference(values[k], values[leader]) for k in scored if k != leader}
+    return Separation(leader, holm({k: d.p for k, d in diffs.items()}), described, diffs)
 
 
 def expected_max(values: Sequence[float], k: float, higher_is_better: bool = True) -> float:

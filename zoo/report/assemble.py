@@ -221,8 +221,9 @@ def _findings_section(doc: Document, parts: list[Part], tuning, margin=None) -> 
         summaries[title] = p.summary[p.summary["model"] == model]
     doc.heading("Findings")
     doc.paragraph(
-        "Written from the tables below. A difference is claimed only where Welch's test at 5%, "
-        "Holm-corrected over the comparisons of its kind in its table, supports it."
+        "Written from the tables below. A difference is claimed only where a t-test at 5% "
+        "(paired on the seeds two cells share, else Welch's), Holm-corrected over the "
+        "comparisons of its kind in its table, supports it."
     )
     doc.bullets(findings(tables, summaries, tuning))
 
@@ -238,8 +239,8 @@ def _about_section(doc: Document, records: list[TrialRecord], run: dict[str, Any
         "confidence interval (Student's t), of one optimizer (row; `adam @ cosine`: under a "
         "learning-rate schedule) with one regularizer (column); the best cell is in bold "
         "(with the seed count where cells have different counts), and the sentence under each "
-        "table names the leader and whether it is separated from every other cell (Welch's "
-        "test, Holm-corrected over the table's comparisons). "
+        "table names the leader and whether it is separated from every other cell (a t-test, "
+        "paired on shared seeds, Holm-corrected over the table's comparisons). "
         "Classifiers: **test accuracy** (higher is better), trained on the training split, "
         "monitored on a seeded validation split carved from it, tested at each trial's best "
         "validation epoch (`best_epoch` in `results.csv`; `test_accuracy_last` there is the "

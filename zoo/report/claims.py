@@ -35,15 +35,16 @@ class Table:
     def link(self) -> str:
         return f"[{self.title}](#{anchor(self.title)})"
 
-    def cells(self) -> dict[tuple[str, str], list[float]]:
-        """(row, regularizer) -> the headline metric of every finished seed."""
+    def cells(self) -> dict[tuple[str, str], dict[int, float]]:
+        """(row, regularizer) -> the headline metric of every finished seed, by seed."""
         col = tasks.task(self.task).column
         if self.last_epoch and f"{col}_last" in self.results:
             col = f"{col}_last"
-        cells: dict[tuple[str, str], list[float]] = {}
+        cells: dict[tuple[str, str], dict[int, float]] = {}
         for (row, reg), sub in self.results.groupby(["optimizer", "regularizer"], sort=False):
-            ok = sub[sub["status"] == "ok"][col]
-            cells[(row, reg)] = [float(v) for v in ok if math.isfinite(v)]
+            ok = sub[sub["status"] == "ok"]
+            cells[(row, reg)] = {int(s): float(v) for s, v in zip(ok["seed"], ok[col], strict=True)
+                                 if math.isfinite(v)}  # fmt: skip
         return cells
 
 

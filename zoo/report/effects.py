@@ -1,13 +1,14 @@
 """Effect findings: each regularizer against `none` under the same optimizer, each schedule
-against `constant`, with its difference and 95% interval; helped or hurt only where Welch's
-test survives Holm's correction over that kind's comparisons in the table, else not
-separated (inconclusive); each with its robustness verdict."""
+against `constant`, with its difference and 95% interval; helped or hurt only where the
+t-test (paired on shared seeds, else Welch's) survives Holm's correction over that kind's
+comparisons in the table, else not separated (inconclusive); each with its robustness
+verdict."""
 
 from __future__ import annotations
 
 import math
 
-from zoo.metrics.stats import ALPHA, describe, diff_ci, fmt_p, holm, welch
+from zoo.metrics.stats import ALPHA, Difference, difference, fmt_p, holm, tests_named
 from zoo.report.claims import Table, comparisons, name, verdict
 from zoo.report.frames import same_optimizer
 from zoo.specs import tasks
@@ -16,55 +17,54 @@ from zoo.specs.schedules import split_row_label
 
 def _contrasts(
     table: Table, pairs: list[tuple[tuple[str, str], tuple[str, str]]]
-) -> list[tuple[tuple[str, str], tuple[str, str], tuple[float, float, float], float]]:
-    """(cell, baseline, difference of means with its 95% CI, Holm-adjusted p) for each pair
-    with seeds."""
+) -> list[tuple[tuple[str, str], tuple[str, str], Difference, float]]:
+    """(cell, baseline, difference with its 95% CI, Holm-adjusted p) for each pair with
+    seeds (`zoo.metrics.stats.difference`: paired on shared seeds, else Welch)."""
     cells = table.cells()
-    raw, diffs = {}, {}
+    diffs = {}
     for cell, base in pairs:
-        a, b = describe(cells.get(cell, [])), describe(cells.get(base, []))
-        p, _, _ = welch(a, b)
-        if math.isfinite(p):
-            raw[(cell, base)] = p
-            diffs[(cell, base)] = diff_ci(a, b)
-    adjusted = holm(raw)
-    return [(c, b, diffs[(c, b)], adjusted[(c, b)]) for c, b in raw]
+        diff = difference(cells.get(cell, {}), cells.get(base, {}))
+        if math.isfinite(diff.p):
+            diffs[(cell, base)] = diff
+    adjusted = holm({k: d.p for k, d in diffs.items()})
+    return [(c, b, diffs[(c, b)], adjusted[(c, b)]) for c, b in diffs]
 
 
-def _effect(table: Table, interval: tuple[float, float, float]) -> str:
+def _effect(table: Table, diff: Difference) -> str:
     """`+1.2 pp, 95% CI +0.3 pp to +2.1 pp`."""
     t = tasks.task(table.task)
-    d, low, high = interval
+    d, low, high = diff.interval
     ci = f", 95% CI {t.diff(low)} to {t.diff(high)}" if math.isfinite(low) else ""
     return f"{t.diff(d)}{ci}"
 
 
 def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
     """Each of `pairs` (cell against its baseline) with its effect size and 95% interval:
-    which differ significantly (Welch, Holm-corrected), and which way; the rest are not
-    separated, which is not the same as no effect (inconclusive)."""
+    which differ significantly (paired or Welch t, Holm-corrected), and which way; the rest are
+    not separated, which is not the same as no effect (inconclusive)."""
     found = _contrasts(table, pairs)
     if not found:
         return None
     higher = tasks.task(table.task).higher_is_better
     helped, hurt, unsure = [], [], []
-    for cell, base, interval, p in found:
+    for cell, base, diff, p in found:
         versus = name(base) if cell[0] != base[0] and cell[1] != base[1] else \
             f"`{base[0] if cell[0] != base[0] else base[1]}`"  # fmt: skip
-        words = f"{name(cell)} vs {versus} ({_effect(table, interval)}"
+        words = f"{name(cell)} vs {versus} ({_effect(table, diff)}"
         if p < ALPHA:
             words += f", {fmt_p(p, adjusted=True)})"
-            (helped if (interval[0] > 0) == higher else hurt).append(words)
+            (helped if (diff.d > 0) == higher else hurt).append(words)
         else:
             unsure.append(words + ")")
     n = len(found)
 
     def claim(v: Table) -> frozenset:
-        return frozenset((c, b, (i[0] > 0) == higher) for c, b, i, p in _contrasts(v, pairs)
+        return frozenset((c, b, (d.d > 0) == higher) for c, b, d, p in _contrasts(v, pairs)
                          if p < ALPHA)  # fmt: skip
 
     robust = verdict(table, claim)
-    head = (f"{what}s against {baseline} ({comparisons(n)}, Welch, Holm-corrected, 5%; "
+    test = tests_named([d for _, _, d, _ in found])
+    head = (f"{what}s against {baseline} ({comparisons(n)}, {test}, Holm-corrected, 5%; "
             "intervals per comparison, not adjusted): ")  # fmt: skip
     parts = [f"{label}: " + "; ".join(items) for label, items in
              (("helped", helped), ("hurt", hurt), ("not separated (inconclusive)", unsure))

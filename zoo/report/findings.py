@@ -2,13 +2,12 @@
 counts, its effect size with a 95% interval and a robustness verdict, and a link to its table.
 
 The leading group (`zoo.report.leading`) and the effects of regularizers and schedules
-(`zoo.report.effects`) claim a difference only where Welch's test at 5%, Holm-corrected over
-the comparisons of its kind in its table (`zoo.metrics.stats`), supports it, equivalence
-only inside a declared margin, and call the rest inconclusive; each claim is re-checked with
-every seed left out and at the last epoch (`zoo.report.claims.verdict`). Here: what tuning
-did, and time-to-target, reported as measured (epochs and steps, means over seeds), without
-a test.
-"""
+(`zoo.report.effects`) claim a difference only where a t-test at 5% (paired on shared seeds,
+else Welch's), Holm-corrected over the comparisons of its kind in its table
+(`zoo.metrics.stats`), supports it, equivalence only inside a declared margin, and call the rest
+inconclusive; each claim is re-checked with every seed left out and at the last epoch
+(`zoo.report.claims.verdict`). Here: what tuning did, and time-to-target, reported as measured
+(epochs and steps, means over seeds), without a test."""
 
 from __future__ import annotations
 

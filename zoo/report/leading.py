@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from zoo.data import dataset_info
-from zoo.metrics.stats import ci95, diff_ci, equivalent, separation
+from zoo.metrics.stats import ci95, equivalent, separation, tests_named
 from zoo.report.claims import Table, comparisons, fmt, name, seeds, verdict
 from zoo.specs import tasks
 
@@ -22,7 +22,7 @@ def noise_floor(table: Table) -> tuple[float, str]:
     if not t.percent or ok.empty:
         return 0.0, ""
     n = int(ok["test_size"].median())
-    best = max(v for v in (sum(x) / len(x) for x in table.cells().values() if x))
+    best = max(sum(x.values()) / len(x) for x in table.cells().values() if x)
     margin = 1.96 * t.noise(best if t.higher_is_better else 1 - best, n)
     return margin, f"the test split's binomial noise floor at {t.fmt(best)} over {n:,} examples"
 
@@ -56,9 +56,11 @@ def _beats_chance(table: Table, stats: tuple[float, float, int]) -> bool | None:
 def _versus(table: Table, cell: str, sep) -> str:
     """`cell` (mean, seeds; difference to the leader with its 95% interval)."""
     t = tasks.task(table.task)
-    d, low, high = diff_ci(sep.stats[cell], sep.stats[sep.leader])
+    diff = sep.diffs[cell]
     mean, _, n = sep.stats[cell]
-    gap = f"; {t.diff(d)}, 95% CI {t.diff(low)} to {t.diff(high)}" if math.isfinite(low) else ""
+    on = f" on {diff.n} shared seeds" if diff.test == "paired" and diff.n < n else ""
+    gap = (f"; {t.diff(diff.d)}{on}, 95% CI {t.diff(diff.low)} to {t.diff(diff.high)}"
+           if math.isfinite(diff.low) else "")  # fmt: skip
     return f"{cell} ({fmt(table.task, mean)}, {seeds(n)}{gap})"
 
 
@@ -76,7 +78,7 @@ def _group(table: Table, margin: float | None):
     rest = [c for c in sep.tied if c != sep.leader]
     margin = margin if margin is not None else table.margin
     floor, why = (margin, "the margin given") if margin is not None else noise_floor(table)
-    same = [c for c in rest if equivalent(diff_ci(sep.stats[c], sep.stats[sep.leader]), floor)]
+    same = [c for c in rest if equivalent(sep.diffs[c].interval, floor)]
     return sep, same, [c for c in rest if c not in same], floor, why
 
 
@@ -112,13 +114,14 @@ def leading_group(table: Table, margin: float | None = None) -> str | None:
         return f"{lead} is the only cell with a result (no seed of the other {others} finished)."
     k = comparisons(len(sep.adjusted_p))
     robust = verdict(table, lambda v: _lead_claim(v, margin))
+    test = tests_named(list(sep.diffs.values()))
     if not same and not unsure:
         least = min(sep.stats[c][2] for c in sep.adjusted_p)
-        return (f"{lead} leads, separated from every other cell (Welch, Holm-corrected over {k}, "
-                f"5%; the others have {least}+ seeds).{robust}")  # fmt: skip
+        return (f"{lead} leads, separated from every other cell ({test}, Holm-corrected over "
+                f"{k}, 5%; the others have {least}+ seeds).{robust}")  # fmt: skip
     separated = len(sep.adjusted_p) - len(same) - len(unsure)
     text = (f"{lead} leads; separated from it: {separated} of the other {len(cells) - 1} cells "
-            f"(Welch, Holm-corrected over {k}, 5%).")  # fmt: skip
+            f"({test}, Holm-corrected over {k}, 5%).")  # fmt: skip
     if same:
         within = "±" + h.diff(floor).lstrip("+")
         text += (f" Equivalent to it within {within} ({why}; two one-sided tests: the 95% CI "

@@ -2,7 +2,9 @@
 
 `seeds = "3..8"` in a suite (`--seeds 3..8`): every cell of a table first gets 3 seeds. Then,
 round by round, the table's leader and every cell not yet separated from it (a two-sided
-Welch test at 5%, Holm-corrected over the table's comparisons) get one more seed, until every
+t-test at 5%, Holm-corrected over the table's comparisons: paired on the seeds the two cells
+share, since a seed fixes a trial's initialization and data order, else Welch's;
+`zoo.metrics.stats.difference`) get one more seed, until every
 remaining contender is separated or has 8 seeds. The race reads each trial's **validation**
 score at its best epoch (`TrialRecord.validation`), never the test split: the test numbers
 the tables show are measured on seeds whose count no test result decided. A table whose task
@@ -51,11 +53,11 @@ def _tables(cells: dict[str, list[Trial]]) -> dict[tuple, list[str]]:
     return tables
 
 
-def _values(store: Store, trials: list[Trial]) -> list[float]:
-    """Each trial's validation score at its best epoch (NaN where there is none, or no
-    result): what the race decides on."""
-    records = [store.read(t.config_hash) for t in trials]
-    return [r.validation if r is not None else math.nan for r in records]
+def _values(store: Store, trials: list[Trial]) -> dict[int, float]:
+    """Each trial's validation score at its best epoch, by seed (NaN where there is none, or
+    no result): what the race decides on."""
+    records = {t.seed: store.read(t.config_hash) for t in trials}
+    return {s: r.validation if r is not None else math.nan for s, r in records.items()}
 
 
 def raced(trial: Trial) -> tuple[int, int] | None:
@@ -79,7 +81,7 @@ def assess(trials: list[Trial], store: Store) -> dict[tuple, dict[str, Any]]:
         for k in keys:
             budget = raced(cells[k][0])
             top = budget[1] if budget else len(cells[k])
-            finite = [v for v in values[k] if v == v]
+            finite = [v for v in values[k].values() if v == v]
             if k == sep.leader:
                 state = "leader"
             elif not finite:
