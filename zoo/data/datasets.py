@@ -11,9 +11,10 @@ as `tfds:NAME` (`zoo.data.tfds`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,9 @@ class DatasetInfo:
     description: str
     options: tuple[str, ...] = ()  # keyword options the loader takes (`data_options`)
     version: str | None = None  # a TFDS data set's version (part of its trials' config)
+    # The loader returns its own validation split after the test one (x_val, y_val: a
+    # user's `validation_data`), used as it is: none is drawn from the training split.
+    given_validation: bool = False
 
 
 TEXT_OPTIONS = ("vocab_size", "sequence_length")
@@ -79,6 +83,24 @@ def dataset_info(name: str) -> DatasetInfo:
     return DATASETS[name]
 
 
+@contextlib.contextmanager
+def registered(info: DatasetInfo) -> Iterator[DatasetInfo]:
+    """`info` in the table of data sets (`load_dataset(info.name)` reads it) inside the `with`
+    block, whatever was there under its name back afterwards; the cache of read data sets
+    is emptied on the way in and out, so a name never serves another's arrays."""
+    before = DATASETS.get(info.name)
+    DATASETS[info.name] = info
+    _raw.cache_clear()
+    try:
+        yield info
+    finally:
+        if before is None:
+            DATASETS.pop(info.name, None)
+        else:
+            DATASETS[info.name] = before
+        _raw.cache_clear()
+
+
 @functools.lru_cache(maxsize=4)
 def _raw(name: str, data_dir: str | None, download: bool, verify: bool, options: tuple):
     loader = dataset_info(name).loader
@@ -110,9 +132,11 @@ def load_dataset(
 ) -> Dataset:
     """Load data set `name` with a seeded validation split.
 
-    Images come as float32 in [0, 1]; text as int32 token ids (`options`: `vocab_size`,
-    `sequence_length`). Raw files are read once per process and cached, so trials that share
-    a data set do not re-read or re-vectorize it.
+    uint8 images come as float32 in [0, 1]; text as int32 token ids (`options`: `vocab_size`,
+    `sequence_length`); other arrays as they are. A data set with its own validation split
+    (`DatasetInfo.given_validation`) keeps it, and `val_size` is not drawn. Raw files are read
+    once per process and cached, so trials that share a data set do not re-read or
+    re-vectorize it.
     """
     info = dataset_info(name)
     _check_options(info, options)
@@ -120,9 +144,10 @@ def load_dataset(
     raw = _raw(name, key_dir, download, verify, tuple(sorted(options.items())))
     x_train, y_train, x_test, y_test = raw[:4]
     tr, va, te = split_indices(
-        len(x_train), len(x_test), train_size=train_size, val_size=val_size,
-        test_size=test_size, seed=seed,
+        len(x_train), len(x_test), train_size=train_size,
+        val_size=0 if info.given_validation else val_size, test_size=test_size, seed=seed,
     )  # fmt: skip
+    x_val, y_val = raw[4:6] if info.given_validation else (x_train[va], y_train[va])
 
     if info.kind == "text":
         vocabulary = raw[4]
@@ -131,14 +156,16 @@ def load_dataset(
         model_kwargs = {"input_shape": tuple(x_train.shape[1:]), "num_classes": info.num_classes}
         vocabulary = None
 
-    def prep(x: np.ndarray) -> np.ndarray:  # images to float32 in [0, 1]; the rest as they are
-        return x.astype("float32") / np.float32(255.0) if info.kind == "image" else x
+    def prep(x: np.ndarray) -> np.ndarray:  # uint8 images to float32 in [0, 1]; the rest as is
+        if info.kind == "image" and x.dtype == np.uint8:
+            return x.astype("float32") / np.float32(255.0)
+        return x
 
     y_type = "int32" if info.num_classes else "float32"  # class ids, or regression targets
     return Dataset(
         name=name,
         x_train=prep(x_train[tr]), y_train=y_train[tr].astype(y_type),
-        x_val=prep(x_train[va]), y_val=y_train[va].astype(y_type),
+        x_val=prep(x_val), y_val=y_val.astype(y_type),
         x_test=prep(x_test[te]), y_test=y_test[te].astype(y_type),
         num_classes=info.num_classes, class_names=list(info.class_names),
         model_kwargs=model_kwargs, vocabulary=vocabulary,
