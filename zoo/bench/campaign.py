@@ -22,6 +22,7 @@ from typing import Any
 from zoo.bench.decide import racing
 from zoo.bench.decide.racing import run_race
 from zoo.bench.decide.tune import candidate_hashes, plan, run_tuning, trial_range
+from zoo.bench.output.hparams import write_hparams
 from zoo.bench.output.layout import Layout
 from zoo.bench.output.record import TrialRecord
 from zoo.bench.output.store import Store, atomic_write
@@ -86,7 +87,8 @@ def run_campaign(
     **run_kwargs,
 ) -> tuple[RunSummary, dict[str, Any]]:
     """Tune, race and run `trials` into `out`; write run.json (with `about`: the command,
-    suite and profile) and racing.json. Returns the totals and run.json's content.
+    suite and profile), racing.json and, with `tensorboard`, TensorBoard's HParams table
+    (`zoo.bench.output.hparams`). Returns the totals and run.json's content.
 
     `run_kwargs` go to `zoo.bench.run_trials` (data_dir, progress, jobs, executor, ...);
     `log(line)` reports the phases. Worker processes, where any, are started once and serve
@@ -132,6 +134,10 @@ def run_campaign(
         "wall_time_s": time.perf_counter() - t0,
     }
     atomic_write(Layout(out).run_file, (json.dumps(info, indent=1) + "\n").encode())
+    if run_kwargs.get("tensorboard"):  # the HParams table of every trial of the run
+        tuned = set(info.get("tuning_hashes", []))
+        wanted = set(hashes) | tuned
+        write_hparams(out, [r for r in Store(out).check() if r.config_hash in wanted], tuned)
     totals.wall_time_s = info["wall_time_s"]
     return totals, info
 

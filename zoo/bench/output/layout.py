@@ -2,7 +2,7 @@
 
     DIR/results/<hash>.json       a trial's record (`zoo.bench.output.store`), its files beside it
     DIR/checkpoints/<hash>/       a running trial's backups and history (removed once stored)
-    DIR/tensorboard/<hash>/       its TensorBoard logs (`--tensorboard`)
+    DIR/tensorboard/<hash>/       its TensorBoard logs and HParams (`--tensorboard`)
     DIR/run.json                  the last run: command, the trials of its tables
     DIR/tuning.json               the learning rates tuning tried and chose
     DIR/racing.json               how many seeds each cell got, and why
@@ -88,6 +88,11 @@ class Layout:
     def checkpoints(self, config_hash: str) -> Path:
         """A trial's checkpoint folder (its backups and per-epoch history)."""
         return self.out / CHECKPOINTS / config_hash
+
+    @property
+    def tensorboard_root(self) -> Path:
+        """The TensorBoard log folder (`tensorboard --logdir` it): the HParams experiment."""
+        return self.out / TENSORBOARD
 
     def tensorboard(self, config_hash: str) -> Path:
         """A trial's TensorBoard logs: one run per trial for `tensorboard --logdir`."""
