@@ -10,7 +10,9 @@ def test_compare_says_which_cells_reproduce(fixture_dir, tmp_path):
     from zoo.report.compare import compare
 
     same = compare(fixture_dir, fixture_dir)
-    assert same.verdict() == "reproduced 4/4 cells within tolerance (accuracy ±1.5 pp, FID ±10%)"
+    assert same.verdict() == (
+        "reproduced 4/4 cells within tolerance (accuracy ±1.5 pp, FID ±10%, MSE ±10%)"
+    )
     assert same.ok and not same.differ
     other = tmp_path / "other"
     shutil.copytree(fixture_dir, other)

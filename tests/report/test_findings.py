@@ -249,3 +249,27 @@ def test_a_declared_margin_replaces_the_noise_floor(tmp_path):
     assert "the margin given" not in (tmp_path / "README.md").read_text()
     for bad in ("0", "-1", "x", "inf"):
         assert cli("report", str(tmp_path), "--margin", bad).returncode == 2
+
+
+def test_cells_at_chance_are_flagged_in_the_table(tmp_path):
+    """A cell not better than chance (1/10 on Fashion-MNIST) beyond its 95% interval says so
+    in the table and in summary.csv; a cell far above chance does not."""
+    import pandas as pd
+
+    store = Store(tmp_path)
+    cells = {"adam": [0.90, 0.91], "sgd": [0.10, 0.12], "nadam": [0.13, 0.14, 0.135]}
+    for opt, values in cells.items():
+        for seed, acc in enumerate(values):
+            store.write(fixture_record(opt, "none", seed, acc))
+    write_report(tmp_path)
+    table = (tmp_path / "README.md").read_text().split("## cnn_small on fashion_mnist")[1]
+    rows = {}
+    for line in table.splitlines():
+        if line.startswith("| `"):
+            rows.setdefault(line.split(" | ")[0], line)  # the first table: test accuracy
+    assert "(at chance)" in rows["| `sgd`"]
+    assert "(at chance)" not in rows["| `adam`"] and "(at chance)" not in rows["| `nadam`"]
+    summary = pd.read_csv(tmp_path / "summary.csv").set_index("optimizer")
+    assert summary.loc["sgd", "at_chance"] and summary.loc["sgd", "chance"] == 0.1
+    assert not summary.loc["nadam", "at_chance"]  # 0.135 +- 0.012: its interval is above 0.1
+    assert "0.1350 ± 0.0124 (3)" in rows["| `nadam`"]  # the seed count where counts differ

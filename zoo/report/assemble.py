@@ -247,7 +247,9 @@ def _about_section(doc: Document, records: list[TrialRecord], run: dict[str, Any
         "last epoch's); every decision (tuning, racing, the epoch) read validation only. "
         "GANs: **FID** (lower is better) and class coverage, see their section. "
         "`—`: not run; `diverged`: a loss became NaN/inf or exploded (over 100 times a "
-        "chance-level predictor's). All numbers are in `results.csv` (one row per trial) and "
+        "chance-level predictor's); `(at chance)`: the cell is not better than chance "
+        "(1/classes, 0.5 for a binary task, a GAN's untrained generator's FID) beyond its 95% "
+        "interval. All numbers are in `results.csv` (one row per trial) and "
         "`summary.csv` (one row per configuration)."
     )
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 
-from zoo.data import dataset_info
 from zoo.metrics.stats import ci95, equivalent, separation, tests_named
+from zoo.report import frames
 from zoo.report.claims import Table, comparisons, fmt, name, seeds, verdict
 from zoo.specs import tasks
 
@@ -28,16 +28,11 @@ def noise_floor(table: Table) -> tuple[float, str]:
 
 
 def chance(table: Table) -> float | None:
-    """What a predictor without skill scores on the table's headline metric: 1/classes for a
-    classifier (0.5 binary), the untrained generator's FID for a GAN; None if unknown."""
-    t = tasks.task(table.task)
-    if t.generative:
-        untrained = table.results["fid_untrained"].dropna()
-        return float(untrained.mean()) if len(untrained) else None
-    if not t.percent:
-        return None
-    k = t.classes or dataset_info(table.results["dataset"].iloc[0]).num_classes
-    return 1.0 / k if k else None
+    """What a predictor without skill scores on the table's headline metric
+    (`zoo.report.frames.chance`: 1/classes, 0.5 binary, the untrained generator's FID);
+    None if unknown."""
+    level = frames.chance(table.results)
+    return level if math.isfinite(level) else None
 
 
 def _beats_chance(table: Table, stats: tuple[float, float, int]) -> bool | None:

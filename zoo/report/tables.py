@@ -11,9 +11,10 @@ from zoo.report.frames import optimizer_order, regularizer_order
 from zoo.specs.tasks import task
 
 
-def fmt_cell(row: pd.Series) -> str:
-    """`mean ± 95% CI half-width` of the task's headline metric (and a GAN's coverage), or
-    why there is none."""
+def fmt_cell(row: pd.Series, show_seeds: bool = False) -> str:
+    """`mean ± 95% CI half-width` of the task's headline metric (with its seed count where
+    `show_seeds`; and a GAN's coverage), or why there is none; `(at chance)` where the
+    configuration is not better than chance (`frames.summary_frame`'s `at_chance`)."""
     if row["ok"] == 0:
         if row["diverged"]:
             return f"diverged ({row['diverged']}/{row['seeds']})"
@@ -21,6 +22,8 @@ def fmt_cell(row: pd.Series) -> str:
     h = task(row["task"])
     mean, ci, d = row[f"{h.column}_mean"], row[f"{h.column}_ci95"], h.digits
     cell = f"{mean:.{d}f} ± {ci:.{d}f}" if row["ok"] > 1 else f"{mean:.{d}f} (1 seed)"
+    if show_seeds and row["ok"] > 1:
+        cell += f" ({row['ok']})"
     if h.generative:
         cell += f", {row['classes_covered_mean']:.3g}/{row['num_classes']:.0f} classes"
         if row["mode_collapse"]:
@@ -28,6 +31,8 @@ def fmt_cell(row: pd.Series) -> str:
     bad = row["seeds"] - row["ok"]
     if bad:
         cell += f" ({bad} of {row['seeds']} seeds diverged/failed)"
+    if row.get("at_chance", False):
+        cell += " (at chance)"
     return cell
 
 
@@ -69,11 +74,9 @@ def value_table(summary: pd.DataFrame, model: str, column: str, digits: int, sig
 def metric_table(summary: pd.DataFrame, model: str) -> pd.DataFrame:
     """Optimizer x regularizer table of formatted cells for one model; best cell in bold."""
     sub = summary[summary["model"] == model]
-    cells = sub.assign(cell=sub.apply(fmt_cell, axis=1))
     # Racing gives cells different seed counts: then each cell says its own.
-    if sub.loc[sub["ok"] > 0, "ok"].nunique() > 1:
-        cells["cell"] = [c if n < 2 else f"{c} ({n})" for c, n in zip(cells["cell"], sub["ok"],
-                                                                       strict=True)]  # fmt: skip
+    counts = sub.loc[sub["ok"] > 0, "ok"].nunique() > 1
+    cells = sub.assign(cell=sub.apply(fmt_cell, axis=1, show_seeds=counts))
     table = cells.pivot(index="optimizer", columns="regularizer", values="cell")
     table = table.reindex(
         index=optimizer_order(sub["optimizer"]), columns=regularizer_order(sub["regularizer"])
