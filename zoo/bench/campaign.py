@@ -134,12 +134,17 @@ def run_campaign(
         "wall_time_s": time.perf_counter() - t0,
     }
     atomic_write(Layout(out).run_file, (json.dumps(info, indent=1) + "\n").encode())
-    if run_kwargs.get("tensorboard"):  # the HParams table of every trial of the run
-        tuned = set(info.get("tuning_hashes", []))
-        wanted = set(hashes) | tuned
-        write_hparams(out, [r for r in Store(out).check() if r.config_hash in wanted], tuned)
+    if run_kwargs.get("tensorboard"):
+        _hparams(out, info)
     totals.wall_time_s = info["wall_time_s"]
     return totals, info
+
+
+def _hparams(out: Path, info: dict[str, Any]) -> None:
+    """TensorBoard's HParams table of every trial of the run (tuning's candidates marked)."""
+    tuned = set(info.get("tuning_hashes", []))
+    wanted = set(info["trial_hashes"]) | tuned
+    write_hparams(out, [r for r in Store(out).check() if r.config_hash in wanted], tuned)
 
 
 def load_records(out: Path, warn=None) -> tuple[list[TrialRecord], dict[str, Any]]:

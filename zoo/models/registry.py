@@ -8,10 +8,11 @@ shipped weights: `zoo.models.factory` (`zoo.build`, `zoo.list_models`) sits abov
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from zoo.data import DATASETS, dataset_info
@@ -162,3 +163,20 @@ def model_info(name: str) -> ModelInfo:
     if name not in _MODELS:
         raise unknown_name("model", name, sorted(_MODELS))
     return _MODELS[name]
+
+
+@contextlib.contextmanager
+def registered(info: ModelInfo) -> Iterator[ModelInfo]:
+    """`info` in the registry inside the `with` block (a user's own builder for one
+    benchmark run, `zoo.models.custom`), taken out again afterwards; a name the registry
+    already holds is a `UsageError` (it would shadow that model)."""
+    if info.name in _MODELS:
+        raise UsageError(
+            f"model name {info.name!r} is taken by one of zoo's models; give yours another "
+            "name (name='my_model')."
+        )
+    _MODELS[info.name] = info
+    try:
+        yield info
+    finally:
+        _MODELS.pop(info.name, None)
