@@ -4,8 +4,10 @@
     >>> zoo.list_models("cnn*")
     ['cnn_small', 'cnn_vgg']
     >>> model = zoo.build("cnn_vgg", regularizer="dropout+batchnorm")
+    >>> result = zoo.benchmark(build_model, x, y, optimizers=["adam", "sgd"])  # your own model
 
-The model API is imported on first use, so `import zoo` (and `zoo --help`) stays fast.
+The model API and the benchmark (`zoo.api`) are imported on first use, so `import zoo` (and
+`zoo --help`) stays fast.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __version__ = "0.2.0"
 
-_LAZY = {"build", "list_models", "model_info", "register"}
+_LAZY = {"build": "zoo.models", "list_models": "zoo.models", "model_info": "zoo.models",
+         "register": "zoo.models", "Benchmark": "zoo.api", "BenchmarkResult": "zoo.api",
+         "benchmark": "zoo.api"}  # fmt: skip
 __all__ = ["__version__", *sorted(_LAZY)]
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        return getattr(importlib.import_module("zoo.models"), name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'zoo' has no attribute {name!r}")

@@ -127,6 +127,9 @@ class Benchmark:
         `search` for the arguments)."""
         arrays, dataset, sample, labels = _data(x, y, validation_data, test_data, dataset_name,
                                                 data_dir, train_size, test_size)  # fmt: skip
+        if arrays is not None and (train_size or test_size):
+            raise UsageError("train_size and test_size pick subsets of a data set zoo knows; "
+                             "your arrays are used whole: slice them instead.")  # fmt: skip
         t = self.own.task
         k = _classes(labels) if t.output_classes(2) else None
         units = self.own.probe(sample["x"], num_classes=k, **sample["kwargs"])

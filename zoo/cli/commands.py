@@ -24,6 +24,10 @@ def cmd_bench(args) -> int:
     from zoo.bench.run.provenance import versions
     from zoo.report import write_report
 
+    if args.model or args.data:  # your own model on your own data: zoo.cli.own
+        from zoo.cli.own import cmd_own
+
+        return cmd_own(args)
     if args.profile is None:  # `zoo bench` alone: say what runs before it starts
         args.profile = DEFAULT_PROFILE
     suite = load_suite(args.suite)

@@ -159,6 +159,19 @@ def _add_bench(sub) -> None:
         "(e.g. pooling=max_mean,embedding_dropout=0.2, a list as widths=24/48/96; `zoo list "
         "models` names them; default: none added)",
     )  # fmt: skip
+    what.add_argument("--model", metavar="MODULE:FUNCTION",
+                      help="your own model instead of a suite's (with --data; in Python: "
+                      "zoo.benchmark): a function returning an uncompiled keras.Model, which may "
+                      "take input_shape and num_classes (default: none)")  # fmt: skip
+    what.add_argument("--data", metavar="FILE.npz|NAME",
+                      help="--model's data: an .npz of x_train, y_train, optionally x_val, "
+                      "y_val, x_test, y_test (no x_test: 20%% of train is the test split; no "
+                      "x_val: --val-size, default 20%% per seed), or a data set zoo knows "
+                      "(default: none)")  # fmt: skip
+    what.add_argument("--task", default="classification", metavar="TASK",
+                      help="--model's task: classification (softmax, labels 0..K-1), "
+                      "binary_classification (one sigmoid unit) or regression (MSE) (default: "
+                      "classification)")  # fmt: skip
     what.add_argument(
         "--data-options", type=key_values, metavar="K=V,...",
         help="options of the data set, added to the suite's data_options "
@@ -223,8 +236,9 @@ def _add_bench(sub) -> None:
     out.add_argument(
         "--tensorboard",
         action="store_true",
-        help="write each trial's TensorBoard logs to OUT/tensorboard/<config_hash>/ "
-        "(compare trials with `tensorboard --logdir OUT/tensorboard`)",
+        help="write each trial's TensorBoard logs to OUT/tensorboard/<config_hash>/ and the "
+        "HParams table of every trial's hyperparameters and metrics (`tensorboard --logdir "
+        "OUT/tensorboard`)",
     )
 
     run = p.add_argument_group("execution")
