@@ -158,6 +158,18 @@ def test_regularizers_that_apply_to_any_model_do(tmp_path):
     plan = bench.plan(images, np.arange(40) % 2, epochs=1)
     assert {t.regularizer.label for t in plan.trials} == {
         "l1l2", "label_smoothing", "augment+mixup", "cutmix"}  # fmt: skip
+    trained = Benchmark(
+        cnn,
+        optimizers=["adam"],
+        seeds=1,
+        directory=tmp_path / "z",
+        regularizers=["l1l2", "augment+mixup"],
+        progress=False,
+        report=False,
+    )
+    result = trained.search(images, np.arange(40) % 2, epochs=1, batch_size=8)
+    assert result.ran == 2 and result.cells["mean"].notna().all()  # both trained and scored
     with pytest.raises(UsageError, match="mixup does not apply to this task or data"):
         Benchmark(mlp, regularizers=["mixup"], directory=tmp_path / "y").plan(X, Y)
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+    assert (tmp_path / "z" / "results").is_dir() and not (tmp_path / "z" / "README.md").exists()
