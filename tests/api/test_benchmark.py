@@ -102,6 +102,18 @@ def test_tf_data_regression_and_given_validation_and_test(tmp_path):
     assert (trial / "train").is_dir() and (trial / "validation").is_dir()
 
 
+def test_tuning_and_racing_run_for_a_users_model(tmp_path):
+    x, y = blobs(160, seed=2)
+    result = benchmark(mlp, x, y, optimizers=["adam", "sgd"], tune="lr:6", seeds="2..3",
+                       epochs=1, directory=tmp_path / "tuned", progress=False)  # fmt: skip
+    tuning = json.loads((tmp_path / "tuned" / "tuning.json").read_text())
+    assert len(tuning["cells"]) == 2 and all(c["trials"] <= 6 for c in tuning["cells"])
+    chosen = {c["chosen_lr"] for c in tuning["cells"]}
+    assert set(result.cells["learning_rate"]) == chosen  # the table ran at the tuned rates
+    racing = json.loads((tmp_path / "tuned" / "racing.json").read_text())
+    assert racing["rounds"] is not None and result.cells["seeds"].between(2, 3).all()
+
+
 def _compiled(input_shape, num_classes):
     model = mlp(input_shape, num_classes)
     model.compile(loss="sparse_categorical_crossentropy")
