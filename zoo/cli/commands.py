@@ -117,7 +117,7 @@ def cmd_bench(args) -> int:
         )
     if not args.no_report:
         readme = write_report(out, warn=lambda m: print(m, file=sys.stderr))
-        print(f"report: {readme}", file=sys.stderr)
+        print(_where(readme, Layout(out).html), file=sys.stderr)
     return 0
 
 
@@ -135,10 +135,11 @@ def cmd_audit(args) -> int:
 
 def cmd_report(args) -> int:
     # The report imports TensorFlow: imported when the command runs (see above).
+    from zoo.bench.output.layout import Layout
     from zoo.report import write_report
 
     readme = write_report(args.dir, warn=lambda m: print(m, file=sys.stderr), margin=args.margin)
-    print(f"report: {readme}")
+    print(_where(readme, Layout(args.dir).html))
     return 0
 
 
@@ -153,3 +154,8 @@ def cmd_compare(args) -> int:
     result = compare(args.reference, args.new, tolerance=sizes)
     print("\n".join(result.lines()))
     return 1 if args.strict and not (result.ok and not result.only_new) else 0
+
+
+def _where(readme: Path, html: Path) -> str:
+    """The report's two files, as a run ends: the Markdown and the page to open."""
+    return f"report: {readme}\n        {html} (open it in a browser)"

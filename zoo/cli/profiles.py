@@ -55,3 +55,7 @@ def profiles_table() -> str:
     for name, (trials, time) in PROFILE_FIGURES.items():
         rows.append(f"| `{name}` | {trials} | {time} |")
     return "\n".join(rows)
+
+
+if __name__ == "__main__":  # the README's table: python -m zoo.cli.profiles
+    print(profiles_table())
