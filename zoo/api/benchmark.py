@@ -131,7 +131,7 @@ class Benchmark:
             raise UsageError("train_size and test_size pick subsets of a data set zoo knows; "
                              "your arrays are used whole: slice them instead.")  # fmt: skip
         t = self.own.task
-        k = _classes(labels) if t.output_classes(2) else None
+        k = _classes(labels) if t.output_classes(2) else None  # a classifier's num_classes
         units = self.own.probe(sample["x"], num_classes=k, **sample["kwargs"])
         for where, values in labels.items():
             t.check_targets(values, where, units)
