@@ -57,7 +57,8 @@ def test_a_users_model_runs_through_the_harness_names_a_leader_and_resumes(tmp_p
     config = json.loads(next((out / "results").glob("*.json")).read_text())["config"]
     assert config["model_options"]["builder"].endswith(":mlp")
     assert len(config["dataset_version"]) == 16  # the arrays' fingerprint
-    assert "leader: " in str(result) and "report: " in str(result)
+    assert "leader: " in str(result) and f"report: {out / 'README.md'}" in str(result)
+    assert f"{out / 'index.html'} (open it in a browser)" in str(result)
     assert "mlp" not in model_names()  # registered for the call only
     capsys.readouterr()
     again = benchmark(mlp, x, y, **kwargs, progress=False)

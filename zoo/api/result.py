@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from zoo.bench.campaign import load_records
+from zoo.bench.output.layout import Layout
 from zoo.metrics.stats import ci95, separation
 from zoo.report.claims import Table
 from zoo.report.frames import results_frame
@@ -42,9 +43,9 @@ class BenchmarkResult:
     `learning_rate` (the tuned one where tuning ran), `diff_vs_leader`, `p_adjusted` (Holm),
     whether it is `separated` from the leader, and whether it is the `leader` or
     `in_leading_group` (not separated from it). `leader`: the best cell's name; `group`: the
-    leader and every cell not separated from it, best first. `report`: the report's README.md
-    (None with `report=False`). `ran`, `skipped`: trials trained by this call, and found
-    already done (a second call with the same arguments trains nothing)."""
+    leader and every cell not separated from it, best first. `report`: the report's README.md,
+    beside its index.html (None with `report=False`). `ran`, `skipped`: trials trained by this
+    call, and found already done (a second call with the same arguments trains nothing)."""
 
     cells: pd.DataFrame
     leader: str | None
@@ -121,6 +122,7 @@ class BenchmarkResult:
             + (f"; not separated from it: {', '.join(others)}" if others else "")
         )
         lines += self.notes
-        if self.report:
-            lines.append(f"report: {self.report}")
+        if self.report:  # as `zoo bench` ends: the Markdown and the page to open
+            html = Layout(self.directory).html
+            lines += [f"report: {self.report}", f"        {html} (open it in a browser)"]
         return "\n".join(lines)
