@@ -33,7 +33,7 @@ def installed(tmp_path_factory):
         shutil.copy(ROOT / name, source / name)
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
           "-w", str(base / "dist"), str(source)])  # fmt: skip
-    (wheel,) = (base / "dist").glob("zoo-*.whl")
+    (wheel,) = (base / "dist").glob("zoo_bench-*.whl")  # the distribution zoo-bench
     names = zipfile.ZipFile(wheel).namelist()
     assert "zoo/suites/zoo.toml" in names
     assert "zoo/weights/pretrained/cnn_vgg.fashion_mnist.weights.h5" in names

@@ -58,7 +58,7 @@ def cmd_bench(args) -> int:
     make_pool(args.executor, args.jobs, args.address, check_only=True)
     if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise UsageError(
-            "--tensorboard needs the tensorboard package: pip install 'zoo[tensorboard]' "
+            "--tensorboard needs the tensorboard package: pip install 'zoo-bench[tensorboard]' "
             "(or pip install tensorboard)."
         )
     tuning_budget(trials)  # one budget per run

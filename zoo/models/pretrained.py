@@ -83,14 +83,16 @@ def verified_files(c: ModelCard, weights_dir: Path | None = None) -> dict[str, P
         if not path.is_file():
             raise ZooError(
                 f"the {role} file of pretrained model {c.tag!r} is missing: {path}. "
-                "Reinstall zoo (pip install --force-reinstall zoo), or retrain with `make weights`."
+                "Reinstall zoo (pip install --force-reinstall zoo-bench), or retrain with "
+                "`make weights`."
             )
         digest = sha256_file(path)
         if digest != f.sha256:
             raise ZooError(
                 f"the {role} file of pretrained model {c.tag!r} is damaged or was replaced: "
                 f"{path} has SHA-256 {digest}, its card says {f.sha256}. Nothing was loaded. "
-                "Reinstall zoo (pip install --force-reinstall zoo), or retrain with `make weights`."
+                "Reinstall zoo (pip install --force-reinstall zoo-bench), or retrain with "
+                "`make weights`."
             )
         paths[role] = path
     return paths

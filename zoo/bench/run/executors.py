@@ -145,7 +145,7 @@ class RayPool:
             import ray
         except ImportError as exc:
             raise UsageError(
-                "--executor ray needs Ray: pip install 'zoo[ray]' (or pip install ray)."
+                "--executor ray needs Ray: pip install 'zoo-bench[ray]' (or pip install ray)."
             ) from exc
         self.ray = ray
         self.jobs = jobs
@@ -200,7 +200,7 @@ def make_pool(
             import ray  # noqa: F401
         except ImportError as exc:
             raise UsageError(
-                "--executor ray needs Ray: pip install 'zoo[ray]' (or pip install ray)."
+                "--executor ray needs Ray: pip install 'zoo-bench[ray]' (or pip install ray)."
             ) from exc
     if check_only:
         return None

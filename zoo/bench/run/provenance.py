@@ -42,7 +42,7 @@ def versions(backend: str | None = None) -> dict[str, str]:
             version = importlib.metadata.version(backend)
         except importlib.metadata.PackageNotFoundError:
             raise UsageError(
-                f"the {backend} backend is not installed: pip install 'zoo[{backend}]', "
+                f"the {backend} backend is not installed: pip install 'zoo-bench[{backend}]', "
                 "then run again."
             ) from None
     return {
