@@ -15,9 +15,12 @@ from __future__ import annotations
 import importlib
 import os
 
+from zoo import backend as _backend  # noqa: F401  filters TensorFlow's start-up lines
+
 # TensorFlow's C++ log lines, even at ERROR level, are harmless chatter on CPU machines
 # (oneDNN dtype fallbacks, graph-rewrite notes) that read like failures; real failures still
-# raise Python exceptions. Set TF_CPP_MIN_LOG_LEVEL yourself (0-2) to see them.
+# raise Python exceptions. The lines TensorFlow prints as it starts, before its logging reads
+# this, are filtered by zoo.backend. Set TF_CPP_MIN_LOG_LEVEL yourself (0-2) to see them all.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __version__ = "0.2.0"

@@ -5,12 +5,23 @@ notes) on machines without a GPU, which no environment variable silences; `start
 native stderr while the backend starts (Python errors still raise). Worker processes pass
 `threads` so that N workers on one machine share its cores instead of each taking them all:
 TensorFlow's intra-/inter-op pools, OpenMP/oneDNN, XLA's CPU client (JAX) and torch.
+
+In a user's own script, importing this module (as `import zoo` does) filters those start-up
+lines out of the first `import tensorflow`, wherever it happens (`zoo.build`, `zoo.data`,
+your own `import keras`): native stderr is held while TensorFlow imports, and every line
+that is not known start-up chatter (`is_chatter`) is written out after it, so real errors
+and warnings still show. `TF_CPP_MIN_LOG_LEVEL` set below 3 turns the filter off.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.abc
+import importlib.util
 import os
+import re
 import sys
+import tempfile
 
 
 def thread_env(threads: int) -> dict[str, str]:
@@ -98,3 +109,74 @@ def set_seed(seed: int) -> None:
     finally:
         if handle is not None:
             context._context_handle = handle
+
+
+# TensorFlow's start-up lines on a machine without a GPU: absl's notice, its INFO lines
+# (oneDNN, CUDA probing, CPU features) and the CUDA-absence warnings. Nothing else is dropped.
+_CHATTER = re.compile(
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|I\d{4} [\d:.]+ +\d+ \S+:\d+\] .*"
+    r"|[WE]\d{4} [\d:.]+ +\d+ \S+:\d+\] (failed call to cuInit|Unable to register cu\w+ "
+    r"factory|TF-TRT Warning|Could not find cuda).*"
+    r"|To enable the following instructions: .* with the appropriate compiler flags\."
+)
+
+
+def is_chatter(line: str) -> bool:
+    """Whether `line` is one of TensorFlow's harmless start-up lines (see `_CHATTER`)."""
+    return _CHATTER.fullmatch(line.rstrip()) is not None
+
+
+@contextlib.contextmanager
+def filtered_stderr():
+    """Hold native stderr (fd 2) while the block runs; then write out every line of it that
+    is not start-up chatter, in order. Python exceptions pass through unchanged."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to filter
+        yield
+        return
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            lines = held.read().decode(errors="replace").splitlines()
+            kept = [line for line in lines if not is_chatter(line)]
+            if kept:
+                sys.stderr.write("\n".join(kept) + "\n")
+                sys.stderr.flush()
+
+
+class _QuietTensorFlowImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds `tensorflow` once, with the real finders, and runs its import inside
+    `filtered_stderr` (only while TF_CPP_MIN_LOG_LEVEL is 3, as zoo sets it by default)."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != "tensorflow":
+            return None
+        sys.meta_path.remove(self)  # once; the real finders find it
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        if os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") == "3":
+            self.loader, spec.loader = spec.loader, self
+        return spec
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__loader__ = module.__spec__.loader = self.loader  # the real one from now on
+        with filtered_stderr():
+            self.loader.exec_module(module)
+
+
+if "tensorflow" not in sys.modules:
+    sys.meta_path.insert(0, _QuietTensorFlowImport())
