@@ -112,7 +112,8 @@ class Benchmark:
                         "save_weights": save_weights, "report": report}  # fmt: skip
         if tensorboard and importlib.util.find_spec("tensorboard") is None:
             raise UsageError(
-                "tensorboard=True needs the tensorboard package: pip install 'zoo[tensorboard]'."
+                "tensorboard=True needs the tensorboard package: "
+                "pip install 'zoo-bench[tensorboard]'."
             )
         for key, values in self.axes.items():
             if isinstance(values, str) or not values:
