@@ -18,8 +18,9 @@ around the best; weight decay, where the optimizer decouples it, by coordinate d
   selected.
 - **Written down**: `<out>/tuning.json` holds, per cell, the search space, every candidate
   (value, phase, validation score), the chosen values, their bracket (the tried neighbours
-  either side) and whether a limit or the cap left the choice at an edge. The reports show
-  it, with the expected best validation score after k trials (`zoo.metrics.stats`).
+  either side) and whether a limit or the cap left the choice at an edge (a budget axis's
+  cells apart, under `budget_cells`). The reports show it, with the expected best
+  validation score after k trials (`zoo.metrics.stats`).
 """
 
 from __future__ import annotations
@@ -157,8 +158,12 @@ def run_tuning(
         "budget": budget.spec,
         "rule": budget.rule,
         "tuning_seed": TUNING_SEED,
-        "cells": [_cell_json(c) for c in cells.values()],
+        "cells": [_cell_json(c) for c in cells.values() if not c.trial.role.budget_of],
     }
+    apart = [_cell_json(c) | {"epochs": c.trial.epochs, "budget_of": c.trial.role.budget_of}
+             for c in cells.values() if c.trial.role.budget_of]  # fmt: skip
+    if apart:  # a budget axis's cells (`zoo.bench.plan.roles`): its tables are apart
+        summary["budget_cells"] = apart
     atomic_write(Layout(out).tuning_file, (json.dumps(summary, indent=1) + "\n").encode())
     return summary, chosen
 
@@ -270,30 +275,6 @@ def edges(cell: dict[str, Any]) -> dict[str, str]:
 
 
 def candidate_hashes(summary: dict[str, Any]) -> list[str]:
-    """Every candidate trial tuning ran (one seed each)."""
-    return sorted({c["config_hash"] for cell in summary.get("cells", [])
-                   for c in cell.get("candidates", [])})  # fmt: skip
-
-
-def trial_range(cell: Cell, budget: Budget) -> tuple[int, int]:
-    """The fewest and the most candidates `cell`'s search can run: the fewest where every
-    line's best is its middle start point (nothing to extend), the most the cap."""
-    if cell.skip:
-        return 0, 0
-    middle = cell.base()
-
-    def peak(p: Point) -> float:
-        return -sum(abs(a - b) for a, b in zip(p, middle, strict=True))
-
-    sign = 1 if cell.task.higher_is_better else -1
-
-    def make():
-        return search(cell.coords, middle, cap=budget.cap, higher=cell.task.higher_is_better,
-                      noise=lambda s: 0.0, allowed=cell.allowed)  # fmt: skip
-
-    known: dict[Point, float] = {}
-    while True:
-        missing, outcome = advance(make, known.get)
-        if outcome is not None:
-            return len(outcome.tried), budget.cap
-        known.update({p: sign * peak(p) for p in missing})
+    """Every candidate trial tuning ran (one seed each), a budget axis's included."""
+    cells = summary.get("cells", []) + summary.get("budget_cells", [])
+    return sorted({c["config_hash"] for cell in cells for c in cell.get("candidates", [])})

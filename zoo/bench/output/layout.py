@@ -6,6 +6,7 @@
     DIR/run.json                  the last run: command, the trials of its tables
     DIR/tuning.json               the learning rates tuning tried and chose
     DIR/racing.json               how many seeds each cell got, and why
+    DIR/selections.json           which optimizers a grid took from another's table, and why
     DIR/README.md, index.html, results.csv, summary.csv, plots/    the report
 
 Every module that reads or writes the folder asks a `Layout` for the path.
@@ -23,6 +24,7 @@ from zoo.errors import UsageError
 
 RESULTS, CHECKPOINTS, TENSORBOARD, PLOTS = "results", "checkpoints", "tensorboard", "plots"
 RUN_FILE, TUNING_FILE, RACING_FILE = "run.json", "tuning.json", "racing.json"
+SELECTIONS_FILE = "selections.json"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,10 @@ class Layout:
     @property
     def racing_file(self) -> Path:
         return self.out / RACING_FILE
+
+    @property
+    def selections_file(self) -> Path:
+        return self.out / SELECTIONS_FILE
 
     @property
     def plots(self) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from zoo.bench.plan import roles
 from zoo.bench.plan.suite import AXES, OPTIONAL_AXES, SETTINGS, Suite
 from zoo.bench.plan.trial import Trial
 from zoo.bench.run.provenance import versions as backend_versions
@@ -139,12 +140,23 @@ def expand(
         )
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     prof = suite.profiles[profile]
-    trials: dict[str, Trial] = {}
+    roles.check_roles(f"{suite.path} [profiles.{profile}]", prof["grid"])
+    planned = []
     for grid in _select_models(prof, overrides.pop("models", None)):
-        s = _settings(suite, prof, grid, overrides)
-        axes = _axes(grid, overrides, profile)
-        for t in _grid_trials(s, axes, versions, notes):
-            trials.setdefault(t.config_hash, t)
+        s = roles.settings(grid, _settings(suite, prof, grid, overrides))
+        planned.append((grid, s, _axes(grid, overrides, profile)))
+    named = {g["name"]: (g, s, a) for g, s, a in planned if "name" in g}
+    # Named grids first (a trial two grids share keeps the named grid's role), grids that
+    # pick another's optimizers last: their stand-ins never replace a real trial.
+    planned.sort(key=lambda p: (isinstance(p[2]["optimizers"], dict), "name" not in p[0]))
+    trials: dict[Any, Trial] = {}
+    for grid, s, axes in planned:
+        stand = roles.stand_ins(grid, axes, named) if isinstance(axes["optimizers"], dict) else None
+        if "budget_of" in grid:
+            roles.check_budget(grid, s, named)
+        grid_axes = {**axes, "optimizers": stand} if stand is not None else axes
+        for t in roles.with_roles(_grid_trials(s, grid_axes, versions, notes), grid, stand):
+            trials.setdefault((t.config_hash, t.role.pick), t)
     return list(trials.values())
 
 
@@ -191,6 +203,8 @@ def _axes(grid: dict, overrides: dict, profile: str) -> dict[str, list]:
     for a, values in axes.items():
         if a == "datasets" and values == [None]:
             continue
+        if a == "optimizers" and isinstance(values, dict) and roles.picks(grid):
+            continue  # the best of a named grid (`zoo.bench.plan.roles`)
         if not values or not isinstance(values, list):
             raise UsageError(f"profile {profile!r}: a grid needs a non-empty list {a} = [...].")
     return axes

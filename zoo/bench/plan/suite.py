@@ -20,6 +20,10 @@ my.toml` runs any other:
     target = 0.8               # classifiers: time-to-target validation accuracy
     tune = "lr+wd"             # tune learning rate and decoupled weight decay (decide.tune)
     notes = '''...'''          # optional: what the profile chose and why (the report shows it)
+    name = "opt"               # roles (`zoo.bench.plan.roles`): a name other grids refer to;
+                               # optimizers = { best = 2, of = "opt" }: that grid's 2 best,
+                               # chosen on validation; budget_of = "opt": its table at other
+                               # epochs; ruleset = "self-tuning": fixed settings, not tuned
 
 `zoo.bench.plan.grid.expand` turns a profile into a list of `Trial`s; command-line flags
 override the file.
@@ -55,7 +59,7 @@ AXES = ("models", "optimizers", "regularizers")
 OPTIONAL_AXES = {"schedules": ["constant"], "datasets": [None]}
 SUITE_KEYS = {"description", "defaults", "profiles"}
 PROFILE_KEYS = set(SETTINGS) | {"description", "notes", "grid"}  # notes: the report's "why"
-GRID_KEYS = set(SETTINGS) | set(AXES) | set(OPTIONAL_AXES)
+GRID_KEYS = set(SETTINGS) | set(AXES) | set(OPTIONAL_AXES) | {"name", "budget_of", "ruleset"}
 
 
 def suites_dirs() -> list[Path]:

@@ -16,6 +16,32 @@ from zoo.specs import OptimizerSpec, Regularization, ScheduleSpec
 
 
 @dataclass(frozen=True)
+class Pick:
+    """A stand-in optimizer: the grid takes the `best` best optimizers of grid `of` once that
+    grid's table is finished (`zoo.bench.decide.select`); this trial stands for the one
+    ranked `rank` (0: the best) until then, so a dry run can count the grid."""
+
+    of: str
+    best: int
+    rank: int
+
+
+@dataclass(frozen=True)
+class Role:
+    """What a trial's grid is for in its run (`zoo.bench.plan.roles`); no config hash
+    includes it. `grid`: the grid's name; `written`: the optimizer as the grid wrote it,
+    before tuning; `pick`: a stand-in; `budget_of`: a budget axis, the named grid's table at
+    this trial's epochs (tuned, raced and reported apart); `ruleset`: `self-tuning`, fixed
+    hyperparameters on every problem."""
+
+    grid: str | None = None
+    written: OptimizerSpec | None = None
+    pick: Pick | None = None
+    budget_of: str | None = None
+    ruleset: str | None = None
+
+
+@dataclass(frozen=True)
 class Trial:
     """One training run: everything that determines its result."""
 
@@ -40,6 +66,7 @@ class Trial:
     schedule: ScheduleSpec | None = None  # the learning-rate schedule; None: constant
     race: tuple[int, int] | None = field(default=None, compare=False)  # seeds MIN..MAX
     dataset_version: str | None = None  # a TFDS data set's version
+    role: Role = field(default=Role(), compare=False)  # its grid's part in the run; not hashed
 
     def __post_init__(self) -> None:
         if self.schedule is not None and self.schedule.constant:
@@ -115,8 +142,11 @@ class Trial:
     @property
     def label(self) -> str:
         sched = f" {self.schedule.label}" if self.schedule is not None else ""
+        pick = self.role.pick
+        stand_in = f" [stand-in for the best {pick.rank + 1} of {pick.of}]" if pick else ""
         return (
-            f"{self.model} {self.optimizer_label}{sched} {self.regularizer.label} seed={self.seed}"
+            f"{self.model} {self.optimizer_label}{sched} {self.regularizer.label} "
+            f"seed={self.seed}{stand_in}"
         )
 
 
