@@ -24,6 +24,7 @@ from zoo.bench.output.record import TrialRecord
 from zoo.bench.output.store import Store
 from zoo.bench.run.provenance import BACKENDS
 from zoo.report import plots
+from zoo.report.axes import axes_sections
 from zoo.report.claims import Table
 from zoo.report.document import Document
 from zoo.report.findings import findings
@@ -189,6 +190,7 @@ def write_report(out: str | Path, *, warn=print, margin: float | None = None) ->
     for p in parts:
         model_sections(doc, p.records, p.results, p.summary, tuning, by_hash, Store(out),
                        layout.plots, p.backend, racing, margin)  # fmt: skip
+    axes_sections(doc, run, by_hash, tuning)  # budget axis, self-tuning arm (their grids')
     backends = [p.backend for p in parts if p.backend]
     if backends:
         backend_section(doc, summary, backends)

@@ -1,0 +1,137 @@
+"""The self-tuning arm: fixed configurations run on every problem with no per-problem tuning
+(a grid's `ruleset = "self-tuning"`, `zoo.bench.plan.roles`; AlgoPerf's self-tuning ruleset,
+Dahl et al. 2023, "Benchmarking Neural Network Training Algorithms"), scored beside the
+tuned tables: how much did tuning buy on each problem?
+
+What tuning bought is the tuned leader minus the best self-tuning configuration, in the
+headline metric's units (positive: tuning helped), with its 95% interval (paired t on the
+seeds both share, else Welch's; `zoo.metrics.stats.difference`). Both sides are chosen the
+same way, by their mean validation score, and scored on the test split, which chose neither:
+the tuned leader is the tuned cell a practitioner who tunes would pick, the best self-tuning
+configuration the one a practitioner who does not would end with after trying the fixed
+ones. A problem without a validation metric (a GAN) has no tuned cells to compare: each
+fixed configuration is shown beside its table's cells, chosen by nobody.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+
+from zoo.bench.output.record import TrialRecord
+from zoo.metrics.stats import describe, difference, t95
+from zoo.report.document import Document
+from zoo.specs.tasks import Task
+
+Cell = dict[int, TrialRecord]  # seed -> record
+
+
+def _cells(records: list[TrialRecord]) -> dict[str, Cell]:
+    out: dict[str, Cell] = defaultdict(dict)
+    for r in records:
+        out[f"{r.row} + {r.labels.regularizer}"][r.seed] = r
+    return dict(out)
+
+
+def _validation(cell: Cell) -> float:
+    return describe([r.validation for r in cell.values()])[0]
+
+
+def _test(cell: Cell) -> dict[int, float]:
+    return {s: r.headline for s, r in cell.items()}
+
+
+def _best(cells: dict[str, Cell], t: Task) -> str | None:
+    """The cell with the best mean validation score (None: none has one)."""
+    scored = {k: _validation(c) for k, c in cells.items() if math.isfinite(_validation(c))}
+    if not scored:
+        return None
+    return (max if t.higher_is_better else min)(scored, key=scored.get)
+
+
+def _mean_ci(cell: Cell, t: Task) -> str:
+    mean, sd, n = describe(list(_test(cell).values()))
+    if n == 0:
+        return "no result"
+    half = t95(n - 1) * sd / math.sqrt(n) if n > 1 else math.nan
+    return t.fmt(mean) + (f" ± {t.fmt(half)}" if math.isfinite(half) else "") + f" ({n})"
+
+
+def bought(tuned: dict[str, Cell], fixed: dict[str, Cell], t: Task) -> dict[str, Any] | None:
+    """The tuned leader and the best fixed configuration (each by mean validation score)
+    and the leader minus it on the test split, signed so that positive means tuning helped:
+    {"leader", "fixed", "diff" (a `Difference`)}; None where either side has no score."""
+    leader, best = _best(tuned, t), _best(fixed, t)
+    if leader is None or best is None:
+        return None
+    diff = difference(_test(tuned[leader]), _test(fixed[best]))
+    if not t.higher_is_better:  # lower is better: "bought" is the fixed minus the tuned
+        diff = type(diff)(-diff.d, -diff.high, -diff.low, diff.p, diff.test, diff.n)
+    return {"leader": leader, "fixed": best, "diff": diff}
+
+
+def _problem(doc: Document, title: str, tuned: dict[str, Cell], fixed: dict[str, Cell],
+             trials: int, t: Task) -> None:  # fmt: skip
+    """One problem's sentence and table."""
+    result = bought(tuned, fixed, t) if t.tunable and tuned else None
+    if result is not None:
+        d = result["diff"]
+        test = f"paired t on {d.n} shared seeds" if d.test == "paired" else "Welch"
+        ci = (f"95% CI {t.diff(d.low)} to {t.diff(d.high)}, {test}" if math.isfinite(d.low)
+              else "no interval: too few seeds")  # fmt: skip
+        doc.paragraph(
+            f"**{title}**: tuning bought **{t.diff(d.d)}** ({ci}): the tuned leader on "
+            f"validation, `{result['leader']}`, {_mean_ci(tuned[result['leader']], t)}, "
+            f"against the best self-tuning configuration on validation, `{result['fixed']}`, "
+            f"{_mean_ci(fixed[result['fixed']], t)}; tuning ran {trials} candidate trials on "
+            "this problem, the self-tuning configurations none."
+        )
+    elif not t.tunable:
+        doc.paragraph(f"**{title}**: not tuned (no validation metric: its {t.label} is "
+                      "measured on the test split), so nothing was bought to measure; the "
+                      "fixed configurations beside the table's hand-set cells.")  # fmt: skip
+    else:
+        doc.paragraph(f"**{title}**: no tuned cell with a validation score to compare the "
+                      "fixed configurations with.")  # fmt: skip
+    rows = [{"configuration": k, "arm": arm,
+             "validation (mean)": t.fmt(v) if math.isfinite(v := _validation(c)) else "—",
+             f"{t.label} (seeds)": _mean_ci(c, t)}
+            for arm, cells in (("self-tuning", fixed), ("tuned" if t.tunable else "hand-set",
+                                                         tuned))
+            for k, c in cells.items()]  # fmt: skip
+    doc.table(pd.DataFrame(rows).set_index("configuration"))
+
+
+def self_tuning_section(doc: Document, run: dict[str, Any], by_hash: dict[str, TrialRecord],
+                        tuning: dict[str, Any] | None) -> None:  # fmt: skip
+    """The self-tuning arm's section, one part per table with fixed configurations."""
+    fixed = set(run.get("self_tuning_hashes") or [])
+    if not fixed:
+        return
+    cells = (tuning or {}).get("cells", [])
+    chosen = [by_hash[h] for c in cells for h in c.get("chosen_hashes", []) if h in by_hash]
+    tuned = {(r.model, r.row, r.labels.regularizer) for r in chosen}  # racing's seeds too
+    records = [by_hash[h] for h in run.get("trial_hashes", []) if h in by_hash]
+    tables: dict[tuple, list[TrialRecord]] = defaultdict(list)
+    for r in records:
+        tables[(r.model, r.dataset, r.backend)].append(r)
+    doc.heading("Self-tuning arm")
+    doc.paragraph(
+        "AlgoPerf's self-tuning ruleset (Dahl et al. 2023): fixed configurations run on every "
+        "problem as written, with no per-problem tuning, beside the tables' cells tuned on "
+        "each problem. What tuning bought: the tuned leader minus the best self-tuning "
+        "configuration, each chosen by its mean validation score and scored on the test split "
+        "(positive: tuning helped), with its 95% interval."
+    )
+    for (model, dataset, _), recs in tables.items():
+        mine = [r for r in recs if r.config_hash in fixed]
+        if not mine:
+            continue
+        t = mine[0].task_info
+        others = [r for r in recs if r.config_hash not in fixed and (not t.tunable or
+                  (r.model, r.row, r.labels.regularizer) in tuned)]  # fmt: skip
+        trials = sum(c.get("trials", 0) for c in cells if c["model"] == model)
+        _problem(doc, f"{model} on {dataset}", _cells(others), _cells(mine), trials, t)
