@@ -81,7 +81,7 @@ def test_list_commands():
     [
         (["--data-dir", "FILE"], "a file, not a folder"),
         (["--data-dir", "MISSING"], "missing, not a folder"),
-        (["--train-size", "10000000"], "train_size=10000000 is not possible"),
+        (["--train-size", "10000000"], "--train-size 10000000 is not possible"),
         (["--optimizers", "adam:betta=1"], "Valid keywords for adam: lr,"),
     ],
 )

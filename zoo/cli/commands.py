@@ -19,6 +19,7 @@ def cmd_bench(args) -> int:
     # The harness imports TensorFlow: imported when the command runs (see above).
     from zoo.bench import expand, load_suite, preflight
     from zoo.bench.campaign import run_campaign, trial_counts, tuning_budget
+    from zoo.bench.duration import estimate
     from zoo.bench.output.layout import Layout
     from zoo.bench.run.executors import make_pool
     from zoo.bench.run.provenance import versions
@@ -28,8 +29,8 @@ def cmd_bench(args) -> int:
         from zoo.cli.own import cmd_own
 
         return cmd_own(args)
-    if args.profile is None:  # `zoo bench` alone: say what runs before it starts
-        args.profile = DEFAULT_PROFILE
+    defaulted = args.profile is None  # `zoo bench` alone: say what runs before it starts
+    args.profile = args.profile or DEFAULT_PROFILE
     suite = load_suite(args.suite)
     overrides = {
         "models": args.models,
@@ -62,18 +63,29 @@ def cmd_bench(args) -> int:
             "(or pip install tensorboard)."
         )
     tuning_budget(trials)  # one budget per run
+    low, high, counts = trial_counts(trials)
+    cores = args.jobs if args.executor == "ray" else None  # a cluster: --jobs in flight
+    time = estimate(trials, jobs=args.jobs, cores=cores).text(args.jobs)
     if args.dry_run:
         for t in trials:
             print(f"{t.config_hash}  {t.label}")
-        print("\n".join(trial_counts(trials)[2]))
+        if low == high == len(trials):
+            counts = [counts[-1].replace("1 trials", "1 trial", low == 1)]  # once
+        else:
+            counts[0] = f"{len(trials)} trials listed: each cell's first seeds"
+        print("\n".join([*counts, f"estimated time: {time}",
+                         f"output folder: {out} (README.md and index.html there)"]))  # fmt: skip
         return 0
+    if defaulted:
+        print(f"zoo bench: no --profile given, so the {args.profile} profile runs ({time}). "
+              "For a first report in about a minute: zoo bench --profile smoke. Ctrl-C "
+              "stops; the same command resumes.", file=sys.stderr)  # fmt: skip
     preflight(trials, args.data_dir)  # missing data, impossible sizes: refused, nothing made
     Layout(out).create()
-    print(
-        f"zoo bench: suite {suite.name!r}, profile {args.profile!r}: {len(trials)} "
-        f"trial{'s' * (len(trials) != 1)} -> {out}",
-        file=sys.stderr,
-    )
+    n = f"{low} to {high} trials (tuning and racing included)" if low != high else (
+        f"{low} trial{'s' * (low != 1)}")  # fmt: skip
+    print(f"zoo bench: suite {suite.name!r}, profile {args.profile!r}: {n}, {time} -> {out}",
+          file=sys.stderr)  # fmt: skip
     about = {
         "command": "zoo " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "zoo bench",
         "suite": suite.name,

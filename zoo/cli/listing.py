@@ -7,6 +7,7 @@ def cmd_list(args) -> int:
     # Imported when the command runs: zoo.models, zoo.specs, zoo.data and zoo.bench import
     # Keras (TensorFlow), and `zoo --help` and usage errors answer before it starts.
     from zoo.bench import expand, list_suites, load_suite
+    from zoo.bench.campaign import trial_counts
     from zoo.data import DATASETS
     from zoo.models import build, list_models, model_info
     from zoo.models.pretrained import cards
@@ -52,9 +53,13 @@ def cmd_list(args) -> int:
             print(f"{name:14s} {info.description}")
         print(f"{'tfds:NAME':14s} any TensorFlow Datasets image or text classification set, "
               "e.g. tfds:kmnist, tfds:cifar10, tfds:imdb_reviews (--datasets)")  # fmt: skip
-    else:  # profiles
+    else:  # profiles: every trial a run takes (tuning and racing included), as --dry-run counts
         suite = load_suite(args.suite)
         for name, prof in suite.profiles.items():
-            n = len(expand(suite, name))
-            print(f"{name:8s} {n:4d} trials  {prof.get('description', '')}")
+            trials = expand(suite, name)
+            low, high, _ = trial_counts(trials)
+            n = f"{low} trials" if low == high else f"{low}-{high} trials"
+            if not low == high == len(trials):
+                n += f" ({len(trials)} listed)"
+            print(f"{name:9s} {n:28s} {prof.get('description', '')}")
     return 0

@@ -107,7 +107,7 @@ def _add_bench(sub) -> None:
             "Train models x optimizers x schedules x regularizers x seeds from a suite file "
             "under one of its profiles, skipping trials whose record already exists, then "
             "write the report. Lists are comma-separated; options override the suite file. "
-            f"Without --profile, the {DEFAULT_PROFILE} profile runs (about 10 min on 2 cores): "
+            f"Without --profile, the {DEFAULT_PROFILE} profile runs (10 min or more on 2 cores): "
             "start with --profile smoke.",
             88,
         ),

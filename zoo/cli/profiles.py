@@ -9,12 +9,13 @@ against `zoo list profiles` and `zoo bench --dry-run`, and the README's profile 
 
 from __future__ import annotations
 
-# profile -> (trials: "N" or "LOW-HIGH in all (N listed)", time on a 2-core CPU)
+# profile -> (trials: "N" or "LOW-HIGH (N listed)", time on a 2-core CPU: measured, or
+# `--dry-run`'s estimate with --jobs 2)
 PROFILE_FIGURES: dict[str, tuple[str, str]] = {
-    "smoke": ("10", "about 30 s: the quickest first report"),
-    "quick": ("170-412 in all (48 listed)", "10 min with --jobs 2 (make bench)"),
-    "standard": ("552-1512 in all (162 listed)", "an estimated 11-14 h with --jobs 2"),
-    "full": ("5060", "weeks on a CPU; meant for a GPU"),
+    "smoke": ("10", "about 30 s (measured): the quickest first report"),
+    "quick": ("170-412 (48 listed)", "10 min with --jobs 2 (measured: make bench)"),
+    "standard": ("658-1478 (174 listed)", "about 8.1 to 18 h with --jobs 2 (estimated)"),
+    "full": ("5060", "about 46 days with --jobs 2 (estimated); meant for a GPU"),
 }
 
 EXAMPLES = [
@@ -38,10 +39,10 @@ def bench_epilog() -> str:
         lines += [f"  {command}", f"      {what}"]
     lines += ["", "profiles of the zoo suite (trials; time on a 2-core CPU):"]
     for name, (trials, time) in PROFILE_FIGURES.items():
-        lines.append(f"  {name:9s} {trials:29s} {time}")
+        lines.append(f"  {name:9s} {trials:22s} {time}")
     lines += [
-        "  'N listed': the cells' first seeds, which --dry-run lists; tuning and racing add",
-        "  the rest. `zoo list profiles` describes each profile.",
+        "  'N listed': each cell's first seeds, which --dry-run lists; tuning and racing add",
+        "  the rest. `zoo list profiles` describes each profile; --dry-run estimates a run.",
         "",
         "A run writes its report to OUT/README.md and OUT/index.html (one page to open in a",
         "browser); OUT is --out, by default runs/<suite>-<profile>.",
