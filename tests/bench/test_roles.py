@@ -138,6 +138,11 @@ def test_a_grid_takes_the_best_on_validation_and_a_resumed_run_keeps_the_choice(
     assert set(pair["hashes"]) == set(run["budget_hashes"])
     assert "budget_axis" in json.loads((out / "racing.json").read_text())
     assert len(run["self_tuning_hashes"]) == 2
+    readme = (out / "README.md").read_text()
+    chosen = readme.split("## Chosen optimizers", 1)[1].split("\n## ", 1)[0]
+    assert f"took the best 1 of `opt` by mean val_accuracy: `{schedulable[0]}` (" in chosen
+    assert "passed over: `schedule_free_adamw:lr=0.01` (takes no schedule" in chosen or (
+        order[0] != "schedule_free_adamw:lr=0.01")  # fmt: skip
     # The test split decides nothing: a record's test score changed, the ranking is not.
     source = [r for r in records if r.row == order[-1]][0]
     path = store.path(source.config_hash)
