@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import math
 from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+from matplotlib.text import Text
 
 from zoo.bench.output.record import TrialRecord
 
@@ -81,3 +85,35 @@ def fixture_record(opt, reg, seed, acc, status="ok", model="cnn_small", **change
             },
         }
     ).replace(**changes)
+
+
+def check_text_fits(fig, monkeypatch, *, tight: bool = False) -> None:
+    """Every text `fig` draws lies inside the figure and overlaps no other; `tight`: inside
+    what `savefig(bbox_inches="tight")` keeps (legends placed beside the axes), with no text
+    clipped by its axes. Closes `fig`."""
+    drawn = []
+    draw = Text.draw
+
+    def spy(text, renderer):  # Text.draw runs for the texts that are drawn, and only those
+        if text.get_visible() and text.get_text().strip():
+            drawn.append(text)
+        return draw(text, renderer)
+
+    with monkeypatch.context() as m:
+        m.setattr(Text, "draw", spy)
+        fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans) if tight else fig.bbox
+    extents = [(t.get_text(), t.get_window_extent(renderer), t) for t in drawn]
+    assert len(extents) > 5
+    for text, e, artist in extents:
+        assert box.x0 - 1 <= e.x0 and e.x1 <= box.x1 + 1, f"{text!r} sticks out sideways"
+        assert box.y0 - 1 <= e.y0 and e.y1 <= box.y1 + 1, f"{text!r} sticks out up or down"
+        clip = artist.get_clip_box() if artist.get_clip_on() else None
+        if clip is not None:
+            inside = clip.x0 - 1 <= e.x0 and e.x1 <= clip.x1 + 1
+            assert inside and clip.y0 - 1 <= e.y0 and e.y1 <= clip.y1 + 1, f"{text!r} clipped"
+    for (a, ea, _), (b, eb, _) in itertools.combinations(extents, 2):
+        inter = ea.intersection(ea, eb)
+        assert inter is None or inter.width * inter.height < 1, f"{a!r} overlaps {b!r}"
+    plt.close(fig)

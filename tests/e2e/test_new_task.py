@@ -76,7 +76,7 @@ def test_a_registered_task_runs_through_the_harness_and_the_report(regression, t
     readme = (out / "README.md").read_text()
     assert "test MSE" in readme and f"**{best['test_mse_mean']:.4f}" in readme
     assert (out / "plots" / "toy_mlp_learning_curves.png").stat().st_size > 5000
-    assert (out / "plots" / "toy_mlp_final_mse.png").is_file()
+    assert (out / "plots" / "toy_mlp_summary.png").is_file()
 
 
 def test_the_task_table_is_the_only_place_that_names_a_task():

@@ -76,7 +76,7 @@ def test_lstm_smoke_bench_on_real_imdb(tmp_path):
     assert {r["params"] for r in records} == {expected}
     text = (out / "README.md").read_text()
     assert "## lstm on imdb" in text
-    for name in ("final_accuracy", "heatmap", "learning_curves"):
+    for name in ("summary", "heatmap", "learning_curves"):
         assert (out / "plots" / f"lstm_{name}.png").is_file()
         assert f"plots/lstm_{name}.png" in text
 
@@ -101,7 +101,7 @@ def test_dcgan_smoke_bench_has_fid_coverage_losses_and_sample_grids(tmp_path):
     assert "## dcgan on fashion_mnist" in text and "**FID** (lower is better)" in text
     best = results.loc[results["fid"].idxmin()]
     assert f"**{best['fid']:.1f} (1 seed)" in text  # the lowest FID is the bold cell
-    for name in ("final_fid", "heatmap", "losses", "samples"):
+    for name in ("summary", "heatmap", "losses", "samples"):
         assert f"plots/dcgan_{name}.png" in text and (out / "plots" / f"dcgan_{name}.png").is_file()
     assert "FID" in run.stderr and "classes" in run.stderr  # the per-trial result lines
     # Each trial scores its generator before training too: the scale FIDs are judged on. The

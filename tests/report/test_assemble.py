@@ -40,7 +40,7 @@ def test_report_files_and_numbers(fixture_dir):
     assert row["seeds"] == 2 and row["ok"] == 2
     # canonical optimizer order: sgd before adam
     assert list(summary["optimizer"]) == ["sgd", "sgd", "adam", "adam"]
-    for name in ("final_accuracy", "heatmap", "learning_curves"):
+    for name in ("summary", "heatmap", "learning_curves"):
         png = fixture_dir / "plots" / f"cnn_small_{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
         assert f"(plots/{png.name})" in text

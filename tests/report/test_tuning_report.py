@@ -9,9 +9,8 @@ import re
 import shutil
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pytest
-from matplotlib.text import Text
+from helpers import check_text_fits
 
 from zoo.bench import Store
 from zoo.bench.decide.tune import candidate_score, read_tuning
@@ -97,32 +96,6 @@ def test_a_tuning_file_from_before_bracketing_still_renders(tmp_path):
     assert all(re.fullmatch(r"\d+\.\d", row["tuning trial-seconds"]) for row in ledger.values())
 
 
-def _check_text_fits(fig, monkeypatch) -> None:
-    """Every text `fig` draws lies inside the figure and overlaps no other."""
-    drawn = []
-    draw = Text.draw
-
-    def spy(text, renderer):  # Text.draw runs for the texts that are drawn, and only those
-        if text.get_visible() and text.get_text().strip():
-            drawn.append(text)
-        return draw(text, renderer)
-
-    with monkeypatch.context() as m:
-        m.setattr(Text, "draw", spy)
-        fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    box = fig.bbox
-    extents = [(t.get_text(), t.get_window_extent(renderer)) for t in drawn]
-    assert len(extents) > 10
-    for text, e in extents:
-        assert box.x0 - 1 <= e.x0 and e.x1 <= box.x1 + 1, f"{text!r} sticks out sideways"
-        assert box.y0 - 1 <= e.y0 and e.y1 <= box.y1 + 1, f"{text!r} sticks out up or down"
-    for (a, ea), (b, eb) in itertools.combinations(extents, 2):
-        inter = ea.intersection(ea, eb)
-        assert inter is None or inter.width * inter.height < 1, f"{a!r} overlaps {b!r}"
-    plt.close(fig)
-
-
 OPTIMIZERS = ["sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adadelta", "adam", "adamw",
               "nadam", "adamax", "lion", "lamb", "adafactor", "ftrl", "muon",
               "schedule_free_adamw", "adam @ cosine", "adam @ warmup_cosine", "adam @ linear",
@@ -146,6 +119,6 @@ def test_tuning_figures_keep_their_text_inside_and_apart(cells, monkeypatch):
         lines[cell] = RateLine(points[: 3 + i % 9], (points[1][0], scores[1]))
         curves[cell] = [v or 0.0 for _, v in points[: 3 + i % 9]]
     title = "cnn_small: expected best validation accuracy after k trials"
-    _check_text_fits(budget_figure(curves, True, "validation accuracy", title), monkeypatch)
+    check_text_fits(budget_figure(curves, True, "validation accuracy", title), monkeypatch)
     title = "cnn_small: validation accuracy per learning rate tried"
-    _check_text_fits(sensitivity_figure(lines, "validation accuracy", title), monkeypatch)
+    check_text_fits(sensitivity_figure(lines, "validation accuracy", title), monkeypatch)

@@ -14,6 +14,7 @@ import pandas as pd
 from zoo.bench.output.record import TrialRecord
 from zoo.bench.run.training import steps_per_epoch
 from zoo.data import dataset_info
+from zoo.errors import UsageError
 from zoo.metrics.stats import ci95
 from zoo.specs import OPTIMIZERS, REGULARIZERS, SCHEDULES
 from zoo.specs.schedules import row_label, split_row_label
@@ -241,7 +242,10 @@ def chance(results: pd.DataFrame) -> float:
         return float(untrained.mean()) if len(untrained) else np.nan
     if not t.percent:
         return np.nan
-    k = t.classes or dataset_info(results["dataset"].iloc[0]).num_classes
+    try:
+        k = t.classes or dataset_info(results["dataset"].iloc[0]).num_classes
+    except UsageError:  # a user's own data set, registered only while its run lasts
+        return np.nan
     return 1.0 / k if k else np.nan
 
 

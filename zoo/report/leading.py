@@ -77,6 +77,16 @@ def _group(table: Table, margin: float | None):
     return sep, same, [c for c in rest if c not in same], floor, why
 
 
+def leading_cells(table: Table) -> tuple[tuple[str, str] | None, set[tuple[str, str]]]:
+    """The table's leader (row, regularizer) and the cells not separated from it, for the
+    figures; (None, empty) where the leader is no better than chance (not ranked)."""
+    h = tasks.task(table.task)
+    sep = separation(table.cells(), higher_is_better=h.higher_is_better)
+    if sep.leader is None or _beats_chance(table, sep.stats[sep.leader]) is False:
+        return None, set()
+    return sep.leader, {c for c in sep.adjusted_p if not sep.separated(c)}
+
+
 def _lead_claim(table: Table, margin: float | None = None) -> tuple:
     """What the leading-group finding asserts: the leader, whom it is separated from, and
     who is equivalent to it."""

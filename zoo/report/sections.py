@@ -15,7 +15,7 @@ from zoo.report import plots
 from zoo.report.claims import Table
 from zoo.report.document import Document
 from zoo.report.findings import one_cpu
-from zoo.report.leading import leading_group
+from zoo.report.leading import leading_cells, leading_group
 from zoo.report.profiles import performance_profile
 from zoo.report.tables import (
     best_row,
@@ -95,7 +95,7 @@ def _best_and_worst(summary, results, model: str, results_dir: Path) -> list[tup
         run = runs.iloc[0]  # the lowest seed with a grid
         label = (
             f"{title}: {row['optimizer']} + {row['regularizer']}\n"
-            f"FID {row['fid_mean']:.1f} (seed {run['seed']})"
+            f"seed {run['seed']}: FID {run['fid']:.1f} (cell mean {row['fid_mean']:.1f})"
         )
         panels.append((label, results_dir / run["samples_png"]))
         if best.name == worst.name:
@@ -159,7 +159,11 @@ def model_sections(doc, records, results, summary, tuning, by_hash, store, plot_
         name = f"{model}_{backend}" if backend else model
         if tuning:
             tuning_section(doc, tuning, model, summary, by_hash, t, (plot_dir, name))
-        doc.images(_figures(doc, records, results, summary, store, plot_dir, model, name, t))
+        figs = _figures(doc, records, results, summary, store, plot_dir, model, name, t)
+        if (sub["status"] == "ok").any():
+            figs.insert(0, plots.summary_dots(summary, model, *leading_cells(Table(title, sub)),
+                                              plot_dir / f"{name}_summary.png"))  # fmt: skip
+        doc.images(figs)
 
 
 def _model_header(doc: Document, title: str, sub, summary, model: str, t: Task) -> None:
@@ -176,12 +180,23 @@ def _model_header(doc: Document, title: str, sub, summary, model: str, t: Task) 
         f"{count('train_size').replace(',', '')} training examples, "
         f"{count('test_size').replace(',', '')} test examples, "
         f"{_plural(int(first['epochs']), 'epoch')}, batch size {int(first['batch_size'])}, "
-        f"{count('params')} parameters; seeds: "
+        f"{_params(ran if len(ran) else sub)}; seeds: "
         f"{', '.join(map(str, sorted(sub['seed'].unique())))}."
     )
     if t.generative:
         doc.paragraph(_gan_legend(sub, summary, model))
     doc.table(metric_table(summary, model))
+
+
+def _params(sub: pd.DataFrame) -> str:
+    """The model's parameter count, per regularizer where they differ (batch norm, spectral
+    norm and dropout layers change it): `35,594 parameters` or `1,2 (none), ... parameters`."""
+    counts = sub.dropna(subset=["params"]).groupby("regularizer", sort=False)["params"].first()
+    if counts.empty:
+        return "? parameters"
+    if counts.nunique() == 1:
+        return f"{int(counts.iloc[0]):,} parameters"
+    return "parameters: " + ", ".join(f"{int(n):,} ({reg})" for reg, n in counts.items())
 
 
 def _time_to_target(doc: Document, summary, model: str, t: Task) -> None:
@@ -206,12 +221,9 @@ def _time_to_target(doc: Document, summary, model: str, t: Task) -> None:
 
 
 def _figures(doc, records, results, summary, store, plot_dir, model, name, t: Task) -> list:
-    """The model's figures: its headline per optimizer, the heatmap, and learning curves
-    (a GAN: its losses and the best and worst cells' sample grids)."""
-    figs = [
-        plots.final_metric(results, model, plot_dir / f"{name}_final_{t.metric}.png"),
-        plots.heatmap(summary, model, plot_dir / f"{name}_heatmap.png"),
-    ]
+    """The model's figures after its summary: the heatmap, and learning curves (a GAN: its
+    losses and the best and worst cells' sample grids)."""
+    figs = [plots.heatmap(summary, model, plot_dir / f"{name}_heatmap.png")]
     if not any(r.history for r in records if r.model == model):
         return figs  # no trial trained an epoch: no curves to draw
     if not t.generative:
