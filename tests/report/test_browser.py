@@ -1,5 +1,6 @@
 """The HTML report in headless Chromium (`zoo.report.document`, `zoo.report.browser`)."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ def test_html_report_is_self_contained_and_renders_in_chromium(fixture_dir, tmp_
     page = fixture_dir / "index.html"
     html = page.read_text()
     # Anchors as GitHub makes them, so the findings' links work in README.md and here.
-    assert '<h2 id="cnn_small-on-fashion_mnist">cnn_small on fashion_mnist</h2>' in html
+    assert '<section id="cnn_small-on-fashion_mnist"><h2>cnn_small on fashion_mnist</h2>' in html
     assert '<a href="#cnn_small-on-fashion_mnist">cnn_small on fashion_mnist</a>:' in html
     assert "http://" not in html and "https://" not in html  # nothing fetched from a network
     assert html.count("data:image/png;base64,") == 3
@@ -31,6 +32,30 @@ def test_html_report_is_self_contained_and_renders_in_chromium(fixture_dir, tmp_
     assert info["images"] == 3 and info["images_loaded"] == 3
     png = screenshot(alone, tmp_path / "shot.png", height=800)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10000
+
+
+def test_each_section_is_shot_whole_and_wide_tables_scroll(fixture_dir, tmp_path, browser):
+    """One screenshot per section, each as tall as the section is at that width (the page's
+    `#only=ANCHOR` shows that section alone); tables scroll inside their own box."""
+    import struct
+
+    from zoo.report.browser import render, section_screenshots
+
+    write_report(fixture_dir)
+    page = fixture_dir / "index.html"
+    html = page.read_text()
+    assert html.count('<div class="wide"><table class="sortable">') == html.count("<table")
+    heights = render(page)["sections"]
+    assert list(heights)[:3] == ["scope", "findings", "about-this-run"]
+    assert "cnn_small-on-fashion_mnist" in heights and min(heights.values()) > 50
+    alone = render(page, fragment="only=findings")["dom"]
+    shown = re.findall(r'<section id="([^"]+)"(?! style="display: none;")', alone)
+    assert shown == ["findings"]
+    shots = section_screenshots(page, tmp_path / "shots")
+    assert [p.name for p in shots] == [f"{i:02d}-{a}.png" for i, a in enumerate(heights)]
+    for png, height in zip(shots, heights.values(), strict=True):
+        width, tall = struct.unpack(">II", png.read_bytes()[16:24])  # the PNG's IHDR
+        assert width == 1280 and tall >= height
 
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"

@@ -1,7 +1,7 @@
-"""The report's figures (`zoo.report.plots`) keep every text inside what is saved and apart
-from every other text, with long labels (tuned rates, two-time-scale pairs, many
-optimizers), one epoch or several, one seed or several; and they show what they claim: the
-summary's axis starts at zero or is visibly broken, one-epoch curves are points."""
+"""The report's figures (`zoo.report.plots`, `zoo.report.summary_plot`) keep every text inside
+what is saved and apart from every other text, with long labels (tuned rates, two-time-scale
+pairs, many optimizers), one epoch or several, one seed or several; and they show what they
+claim: the summary's axis starts at zero or is visibly broken, one-epoch curves are points."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from helpers import check_text_fits, fixture_record
 
-from zoo.report import plots
+from zoo.report import plots, summary_plot
 from zoo.report.frames import results_frame, summary_frame
 
 LONG = ["sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adadelta", "adam", "adamw",
@@ -60,7 +60,7 @@ def test_every_figure_keeps_its_text_inside_and_apart(
     summary = summary_frame(results)
     monkeypatch.setattr(plots.plt, "close", lambda fig=None: kept.append(fig))
     leader = (summary.iloc[0]["optimizer"], summary.iloc[0]["regularizer"])
-    plots.summary_dots(summary, "cnn_small", leader, set(), tmp_path / "a.png")
+    summary_plot.summary_dots(summary, "cnn_small", leader, set(), tmp_path / "a.png")
     plots.heatmap(summary, "cnn_small", tmp_path / "b.png")
     plots.learning_curves(records, "cnn_small", tmp_path / "c.png")
     plots.gan_losses(records, "cnn_small", tmp_path / "d.png")
@@ -78,9 +78,9 @@ def test_the_summary_axis_starts_at_zero_or_is_broken(kept, tmp_path):
     apart get one axis from 0; each cell is a dot with a whisker (its 95% CI)."""
     near = summary_frame(results_frame(_records(["adam", "sgd"], ["none"], seeds=3)))
     near["chance"] = np.nan  # no chance line to pull the axis down
-    plots.summary_dots(near, "cnn_small", ("adam", "none"), set(), tmp_path / "a.png")
+    summary_plot.summary_dots(near, "cnn_small", ("adam", "none"), set(), tmp_path / "a.png")
     far = summary_frame(results_frame(_records(["adam", "sgd"], ["none"], seeds=3)))
-    plots.summary_dots(far, "cnn_small", ("adam", "none"), set(), tmp_path / "b.png")
+    summary_plot.summary_dots(far, "cnn_small", ("adam", "none"), set(), tmp_path / "b.png")
     broken, whole = kept
     assert len(broken.axes) == 2 and broken.axes[0].get_xlim()[0] == 0
     assert broken.axes[1].get_xlim()[0] > 0.5  # the data's range, after the break

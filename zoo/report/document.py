@@ -32,6 +32,7 @@ td:first-child, th:first-child { text-align: left; }
 code { background: #f3f3f3; padding: 0 3px; border-radius: 3px; }
 img { max-width: 100%; display: block; margin: 1em 0; border: 1px solid #eee; }
 .note { color: #555; }
+.wide { overflow-x: auto; max-width: 100%; }  /* a wide table scrolls inside its box */
 """
 
 # Click a header to sort by that column (numbers by value: "0.81 ± 0.02" sorts as 0.81,
@@ -67,6 +68,18 @@ window.addEventListener("load", () => {
   if (m) {
     const table = document.querySelectorAll("table.sortable")[+m[1]];
     if (table) table.tHead.rows[0].cells[+m[2]].click();
+  }
+  // Each section's height at this width, for a screenshot of it whole (`zoo.report.browser`);
+  // index.html#only=ANCHOR shows that section alone.
+  const secs = Array.from(document.querySelectorAll("section"));
+  document.body.dataset.sections = secs.map(
+    s => s.id + ":" + Math.ceil(s.getBoundingClientRect().height)).join(",");
+  const only = location.hash.match(/^#only=(.+)$/);
+  if (only) {
+    const keep = decodeURIComponent(only[1]);
+    Array.from(document.body.children).forEach(e => {
+      if (e.tagName !== "SCRIPT" && e.id !== keep) e.style.display = "none";
+    });
   }
   const imgs = Array.from(document.images);
   const ok = imgs.filter(i => i.complete && i.naturalWidth > 0).length;
@@ -134,9 +147,12 @@ class Document:
         if sections:
             links = " ".join(f'<a href="#{anchor(s)}">{inline(s)}</a>' for s in sections)
             body.append(f"<nav>{links}</nav>")
+        opened = False
         for kind, content in self.blocks:
-            if kind == "h2":
-                body.append(f'<h2 id="{anchor(content)}">{inline(content)}</h2>')
+            if kind == "h2":  # a section runs from its heading to the next
+                start = f'<section id="{anchor(content)}"><h2>{inline(content)}</h2>'
+                body.append(("</section>\n" if opened else "") + start)
+                opened = True
             elif kind == "p":
                 body.append(f"<p>{inline(content)}</p>")
             elif kind == "ul":
@@ -148,6 +164,8 @@ class Document:
                     data = base64.b64encode(path.read_bytes()).decode()
                     body.append(f'<img alt="{html.escape(path.stem)}" '
                                 f'src="data:image/png;base64,{data}">')  # fmt: skip
+        if opened:
+            body.append("</section>")
         return (
             '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{html.escape(self.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
@@ -165,6 +183,6 @@ def _html_table(frame: pd.DataFrame) -> str:
         cells += [f"<td>{inline(str(v))}</td>" for v in row.values]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (
-        f'<table class="sortable"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<div class="wide"><table class="sortable"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )

@@ -13,9 +13,8 @@ import pandas as pd
 
 from zoo.bench.output.record import TrialRecord
 from zoo.bench.run.training import steps_per_epoch
-from zoo.data import dataset_info
-from zoo.errors import UsageError
 from zoo.metrics.stats import ci95
+from zoo.report.chance import at_chance, chance
 from zoo.specs import OPTIMIZERS, REGULARIZERS, SCHEDULES
 from zoo.specs.schedules import row_label, split_row_label
 from zoo.specs.search import untuned
@@ -211,6 +210,7 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
     summary["wall_time_s_mean"] = g_all["wall_time_s"].mean()
     summary["throughput_samples_per_s_mean"] = g["throughput_samples_per_s"].mean()
     summary["params"] = g_all["params"].first()
+    summary["test_size"] = g_all["test_size"].median()
     # Time-to-target: a cell reaches its target if every finished seed does.
     summary["target"] = g_all["target"].first()
     summary["target_reached"] = g["target_seconds"].count()
@@ -228,37 +228,8 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
     summary["effect_vs_none"] = _effect_vs_none(summary)
     levels = {key: chance(sub) for key, sub in results.groupby(["model", "dataset"], sort=False)}
     summary["chance"] = [levels[k] for k in zip(summary["model"], summary["dataset"], strict=True)]
-    summary["at_chance"] = summary.apply(_at_chance, axis=1)
+    summary["at_chance"] = summary.apply(at_chance, axis=1)
     return sort_frame(summary)
-
-
-def chance(results: pd.DataFrame) -> float:
-    """What a predictor without skill scores on the headline metric of one table's trials
-    (one model on one data set): 1/classes for a classifier (0.5 binary), the untrained
-    generator's FID for a GAN (mean over its trials); NaN where unknown (e.g. regression)."""
-    t = task(results["task"].iloc[0])
-    if t.generative:
-        untrained = results["fid_untrained"].dropna()
-        return float(untrained.mean()) if len(untrained) else np.nan
-    if not t.percent:
-        return np.nan
-    try:
-        k = t.classes or dataset_info(results["dataset"].iloc[0]).num_classes
-    except UsageError:  # a user's own data set, registered only while its run lasts
-        return np.nan
-    return 1.0 / k if k else np.nan
-
-
-def _at_chance(row: pd.Series) -> bool:
-    """Whether a configuration is not better than chance beyond its 95% interval (one seed:
-    its mean is not better)."""
-    t = task(row["task"])
-    mean, half = row[f"{t.column}_mean"], row[f"{t.column}_ci95"]
-    if not (np.isfinite(row["chance"]) and np.isfinite(mean)):
-        return False
-    half = half if np.isfinite(half) else 0.0
-    edge = mean - half if t.higher_is_better else mean + half
-    return not t.better(edge, row["chance"])
 
 
 def same_optimizer(row: str) -> tuple[str, str]:

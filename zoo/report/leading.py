@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 
 from zoo.metrics.stats import ci95, equivalent, separation, tests_named
-from zoo.report import frames
+from zoo.report.chance import chance as table_chance
+from zoo.report.chance import one_seed_noise
 from zoo.report.claims import Table, comparisons, fmt, name, seeds, verdict
 from zoo.specs import tasks
 
@@ -29,21 +30,22 @@ def noise_floor(table: Table) -> tuple[float, str]:
 
 def chance(table: Table) -> float | None:
     """What a predictor without skill scores on the table's headline metric
-    (`zoo.report.frames.chance`: 1/classes, 0.5 binary, the untrained generator's FID);
+    (`zoo.report.chance.chance`: 1/classes, 0.5 binary, the untrained generator's FID);
     None if unknown."""
-    level = frames.chance(table.results)
+    level = table_chance(table.results)
     return level if math.isfinite(level) else None
 
 
 def _beats_chance(table: Table, stats: tuple[float, float, int]) -> bool | None:
     """Whether a cell's mean is better than chance beyond its 95% interval (one seed: beyond
-    the noise floor); None where chance is unknown."""
+    its measurement noise, `one_seed_noise`); None where chance is unknown."""
     level = chance(table)
     if level is None:
         return None
     t = tasks.task(table.task)
     mean, std, n = stats
-    half = ci95(std, n) if n >= 2 else noise_floor(table)[0]
+    sizes = table.results["test_size"]
+    half = ci95(std, n) if n >= 2 else one_seed_noise(table.task, mean, sizes.median())
     edge = mean - half if t.higher_is_better else mean + half
     return t.better(edge, level) if math.isfinite(edge) else t.better(mean, level)
 
@@ -108,7 +110,9 @@ def leading_group(table: Table, margin: float | None = None) -> str | None:
     mean, _, n = sep.stats[sep.leader]
     lead = f"{sep.leader} ({fmt(table.task, mean)}, {seeds(n)})"
     if _beats_chance(table, sep.stats[sep.leader]) is False:
-        return (f"no cell is better than chance ({fmt(table.task, chance(table))}): the best, "
+        level = fmt(table.task, chance(table))
+        level = f"an untrained generator's {h.label} {level}" if h.generative else level
+        return (f"no cell is better than chance ({level}): the best, "
                 f"{lead}, is not ranked.")  # fmt: skip
     if len(cells) == 1:
         return f"{lead} is the only cell."

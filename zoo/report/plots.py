@@ -1,6 +1,7 @@
-"""Matplotlib figures for a report: each configuration's mean and 95% interval, an optimizer
-x regularizer heatmap, learning curves, and for GANs loss curves and best-versus-worst sample
-grids. Every figure keeps its text inside and apart (tests/report/test_figures.py)."""
+"""Matplotlib figures for a report: an optimizer x regularizer heatmap, learning curves, and
+for GANs loss curves and best-versus-worst sample grids (each table's summary of means and
+intervals: `zoo.report.summary_plot`). Every figure keeps its text inside and apart
+(tests/report/test_figures.py)."""
 
 from __future__ import annotations
 
@@ -105,80 +106,6 @@ def learning_curves(records: list[TrialRecord], model: str, path: Path) -> Path:
     ylabel = f"{'validation' if validated else 'training'} {t.metric}"
     title = f"{model}: learning curves (mean over seeds)"
     return _finish_panels(fig, axes, len(regs), ylabel, title, path)
-
-
-def summary_dots(summary: pd.DataFrame, model: str, leader, group: set, path: Path) -> Path:
-    """Each configuration's mean headline metric with its 95% interval (a dot with whiskers),
-    best first; the leader and the cells not separated from it filled, the rest hollow; the
-    chance level dashed. The axis starts at zero, or is visibly broken (a short panel at
-    zero, then the data's range) where the data sit far from zero.
-
-    `leader`: (row, regularizer) or None; `group`: the cells not separated from it."""
-    sub = summary[(summary["model"] == model) & (summary["ok"] > 0)]
-    h = tasks.task(summary.loc[summary["model"] == model, "task"].iloc[0])
-    mean, half = sub[f"{h.column}_mean"], sub[f"{h.column}_ci95"].fillna(0.0)
-    order = np.argsort(-mean.to_numpy() if h.higher_is_better else mean.to_numpy())
-    sub, mean, half = sub.iloc[order], mean.iloc[order], half.iloc[order]
-    one_reg = sub["regularizer"].nunique() == 1
-    labels = [o if one_reg else f"{o} + {r}" for o, r in zip(sub["optimizer"], sub["regularizer"],
-                                                              strict=True)]  # fmt: skip
-    lo, hi = float((mean - half).min()), float((mean + half).max())
-    chance = sub["chance"].dropna()
-    level = float(chance.iloc[0]) if len(chance) else None
-    if level is not None:
-        lo, hi = min(lo, level), max(hi, level)
-    if h.percent and hi - lo < 0.1:  # a share: seed noise is not blown up to fill the axis
-        mid = min(max((lo + hi) / 2, 0.05), 0.95)
-        lo, hi = mid - 0.05, mid + 0.05
-    broken = lo > 0.3 * hi  # the data far from zero: break the axis rather than hide it
-    height = 0.32 * len(sub) + 1.6
-    if broken:
-        widths = {"width_ratios": [1, 9], "wspace": 0.06}
-        fig, (zero, ax) = plt.subplots(1, 2, sharey=True, figsize=(8, height), gridspec_kw=widths)
-        axes = (zero, ax)
-    else:
-        fig, ax = plt.subplots(figsize=(8, height))
-        axes = (ax,)
-    y = np.arange(len(sub))[::-1]
-    cells = list(zip(sub["optimizer"], sub["regularizer"], strict=True))
-    inside = np.array([c == leader or c in group for c in cells], dtype=bool)
-    rest = "separated from the leader" if leader else "not ranked: none is better than chance"
-    for a in axes:
-        for mask, face, what in ((inside, "C0", "leader, and cells not separated from it"),
-                                 (~inside, "white", rest)):  # fmt: skip
-            if mask.any():
-                a.errorbar(mean[mask], y[mask], xerr=half[mask], fmt="o", color="C0", mfc=face,
-                           capsize=3, label=what)  # fmt: skip
-        if level is not None:
-            a.axvline(level, color="0.4", ls="--", lw=1, label=f"chance ({h.fmt(level)})")
-        a.grid(axis="x", alpha=0.3)
-    pad = 0.05 * (hi - lo or abs(hi) or 1.0)
-    top = min(hi + pad, 1.0) if h.percent else hi + pad
-    if broken:
-        zero.set_xlim(0, 0.04 * top)
-        zero.set_xticks([0])
-        ax.set_xlim(lo - pad, top)
-        zero.spines["right"].set_visible(False)
-        ax.spines["left"].set_visible(False)
-        ax.tick_params(left=False)
-        for a, x in ((zero, 1), (ax, 0)):  # the break marks: // on both sides of the gap
-            kw = dict(transform=a.transAxes, color="k", clip_on=False, lw=1)
-            for yy in (0, 1):
-                a.plot([x - 0.02 * (9 if x else 1), x + 0.02 * (9 if x else 1)],
-                       [yy - 0.02, yy + 0.02], **kw)  # fmt: skip
-    else:
-        ax.set_xlim(0, top)
-    axes[0].set_yticks(y, labels)
-    interval = "mean and 95% CI over seeds" if (sub["ok"] > 1).any() else "one seed, no interval"
-    ax.set_xlabel(h.label + ("" if h.higher_is_better else " (lower is better)")
-                  + f": {interval}")  # fmt: skip
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.suptitle(f"{model}: {h.label} per configuration, best first"
-                 + (" (axis broken: it starts at 0)" if broken else ""), fontsize=11)  # fmt: skip
-    fig.savefig(path, dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return path
 
 
 def heatmap(summary: pd.DataFrame, model: str, path: Path) -> Path:

@@ -31,7 +31,7 @@ def _table_scope(title: str, records: list[TrialRecord], tuning: dict[str, Any] 
         split = [f"{_span([s.get(k, 0) for s in sizes])} {k}" for k in ("train", "val", "test")]
         parts.append(" / ".join(split) + " examples")
     epochs, batch = _span([r.epochs for r in ran]), _span([r.config["batch_size"] for r in ran])
-    parts.append(f"{epochs} epochs of batch {batch}")
+    parts.append(f"{epochs} epoch{'s' if max(r.epochs for r in ran) > 1 else ''} of batch {batch}")
     seeds = list(per_cell.values())
     parts.append(f"{_span(seeds)} seed{'s' if max(seeds) > 1 else ''} a cell")
     tuned = [c for c in (tuning or {}).get("cells", []) if c["model"] == ran[0].model

@@ -17,6 +17,7 @@ from zoo.report.document import Document
 from zoo.report.findings import one_cpu
 from zoo.report.leading import leading_cells, leading_group
 from zoo.report.profiles import performance_profile
+from zoo.report.summary_plot import summary_dots
 from zoo.report.tables import (
     best_row,
     metric_table,
@@ -161,8 +162,8 @@ def model_sections(doc, records, results, summary, tuning, by_hash, store, plot_
             tuning_section(doc, tuning, model, summary, by_hash, t, (plot_dir, name))
         figs = _figures(doc, records, results, summary, store, plot_dir, model, name, t)
         if (sub["status"] == "ok").any():
-            figs.insert(0, plots.summary_dots(summary, model, *leading_cells(Table(title, sub)),
-                                              plot_dir / f"{name}_summary.png"))  # fmt: skip
+            figs.insert(0, summary_dots(summary, model, *leading_cells(Table(title, sub)),
+                                        plot_dir / f"{name}_summary.png"))  # fmt: skip
         doc.images(figs)
 
 
