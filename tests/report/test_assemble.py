@@ -22,9 +22,9 @@ def test_report_files_and_numbers(fixture_dir):
     # separate it from sgd's 0.71 (0.20 on both seeds: p = 0).
     lead = (
         "`adam` + `l2` (0.9100, 2 seeds) leads; separated from it: 1 of the other 3 cells "
-        "(paired t on shared seeds, Holm-corrected over 2 comparisons, 5%). Not separated from "
-        "it, and not shown equivalent (inconclusive): `adam` + `none` (0.8200, 2 seeds; -9.0 pp, "
-        "95% CI"
+        "(paired t on shared seeds, Holm-corrected over 2 comparisons, 5%; the intervals below "
+        "are per comparison, not adjusted). Not separated from it, and not shown equivalent "
+        "(inconclusive): `adam` + `none` (0.8200, 2 seeds; -9.0 pp, 95% CI"
     )
     assert lead in text
     assert "## Findings" in text.split("## cnn_small")[0]  # the findings come first

@@ -273,3 +273,22 @@ def test_cells_at_chance_are_flagged_in_the_table(tmp_path):
     assert summary.loc["sgd", "at_chance"] and summary.loc["sgd", "chance"] == 0.1
     assert not summary.loc["nadam", "at_chance"]  # 0.135 +- 0.012: its interval is above 0.1
     assert "0.1350 ± 0.0124 (3)" in rows["| `nadam`"]  # the seed count where counts differ
+
+
+def test_untuned_rates_are_settings_not_matched_as_one_optimizer(tmp_path):
+    """A GAN's rates are not tuned: `adam:lr=0.0002` + batchnorm is another setting, not
+    `adam` + none tuned elsewhere, so no regularizer effect is measured between them; the
+    same pair in a tuned classifier table is (test_regularizers_compare_across_tuned_rates)."""
+    store = Store(tmp_path)
+    cells = {("adam:beta_1=0.5", "none"): [50.0, 52.0, 51.0],
+             ("adam:beta_1=0.5", "batchnorm"): [49.0, 51.0, 52.0],
+             ("adam:lr=0.0002:beta_1=0.5", "batchnorm"): [60.0, 61.0, 62.0]}  # fmt: skip
+    for (opt, reg), values in cells.items():
+        for seed, fid in enumerate(values):
+            store.write(fixture_record(opt, reg, seed, 0.0, model="dcgan").replace(
+                task="generation", test={"fid": fid}))  # fmt: skip
+    write_report(tmp_path)
+    text = (tmp_path / "README.md").read_text()
+    effects = next(line for line in text.splitlines() if "regularizers against" in line)
+    assert "`adam:beta_1=0.5` + `batchnorm` vs `none`" in effects
+    assert "lr=0.0002" not in effects and "1 comparison" in effects

@@ -72,11 +72,14 @@ def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
     return head + ". ".join(parts) + "." + robust
 
 
-def _baseline(keys, exact: tuple[str, str], match) -> tuple[str, str] | None:
-    """The baseline cell: `exact` where the table has it, else the one cell with its
-    regularizer whose row `match`es (the same optimizer, tuned to other values)."""
+def _baseline(table: Table, keys, exact: tuple[str, str], match) -> tuple[str, str] | None:
+    """The baseline cell: `exact` where the table has it, else, where its task's rates are
+    tuned, the one cell with its regularizer whose row `match`es (the same optimizer, tuned
+    to other values); an untuned table's rates are settings written by hand, not matched."""
     if exact in keys:
         return exact
+    if not tasks.task(table.task).tunable:
+        return None
     found = [k for k in keys if k[1] == exact[1] and match(k[0])]
     return found[0] if len(found) == 1 else None
 
@@ -88,7 +91,7 @@ def regularizer_effects(table: Table) -> str | None:
     pairs = []
     for row, reg in keys:
         same = same_optimizer(row)
-        base = _baseline(keys, (row, "none"), lambda r, s=same: same_optimizer(r) == s)
+        base = _baseline(table, keys, (row, "none"), lambda r, s=same: same_optimizer(r) == s)
         if reg != "none" and base is not None:
             pairs.append(((row, reg), base))
     return _effects(table, "regularizer", "`none` under the same optimizer", pairs)
@@ -101,7 +104,8 @@ def schedule_effects(table: Table) -> str | None:
     for row, reg in keys:
         optimizer, schedule = same_optimizer(row)
         exact = (split_row_label(row)[0], reg)
-        base = _baseline(keys, exact, lambda r, o=optimizer: same_optimizer(r) == (o, "constant"))
+        constant = (optimizer, "constant")
+        base = _baseline(table, keys, exact, lambda r, c=constant: same_optimizer(r) == c)
         if schedule != "constant" and base is not None:
             pairs.append(((row, reg), base))
     return _effects(table, "schedule", "`constant` with the same optimizer and regularizer",

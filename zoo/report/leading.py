@@ -23,7 +23,10 @@ def noise_floor(table: Table) -> tuple[float, str]:
     if not t.percent or ok.empty:
         return 0.0, ""
     n = int(ok["test_size"].median())
-    best = max(sum(x.values()) / len(x) for x in table.cells().values() if x)
+    means = [sum(x.values()) / len(x) for x in table.cells().values() if x]
+    if not means:
+        return 0.0, ""
+    best = max(means) if t.higher_is_better else min(means)
     margin = 1.96 * t.noise(best if t.higher_is_better else 1 - best, n)
     return margin, f"the test split's binomial noise floor at {t.fmt(best)} over {n:,} examples"
 
@@ -130,7 +133,8 @@ def leading_group(table: Table, margin: float | None = None) -> str | None:
                 f"{k}, 5%; the others have {least}+ seeds).{robust}")  # fmt: skip
     separated = len(sep.adjusted_p) - len(same) - len(unsure)
     text = (f"{lead} leads; separated from it: {separated} of the other {len(cells) - 1} cells "
-            f"({test}, Holm-corrected over {k}, 5%).")  # fmt: skip
+            f"({test}, Holm-corrected over {k}, 5%; the intervals below are per comparison, "
+            "not adjusted).")  # fmt: skip
     if same:
         within = "±" + h.diff(floor).lstrip("+")
         text += (f" Equivalent to it within {within} ({why}; two one-sided tests: the 95% CI "
