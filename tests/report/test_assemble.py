@@ -188,3 +188,14 @@ def test_failed_trials_in_any_position_do_not_stop_the_report(tmp_path, failed_s
     assert "## Failed trials" in text and text.count("ValueError: bad factor") == 1 + len(
         failed_seeds)  # fmt: skip
     assert (tmp_path / "index.html").is_file()
+
+
+def test_a_rewritten_report_drops_the_figures_it_no_longer_shows(fixture_dir):
+    """Figures an older version wrote (a renamed plot) go; the ones the report shows stay."""
+    (fixture_dir / "plots").mkdir()
+    stale = fixture_dir / "plots" / "cnn_small_final_accuracy.png"
+    stale.write_bytes(b"\x89PNG")
+    text = write_report(fixture_dir).read_text()
+    assert not stale.exists()
+    shown = sorted(p.name for p in (fixture_dir / "plots").glob("*.png"))
+    assert shown and all(f"plots/{name}" in text for name in shown)

@@ -198,6 +198,8 @@ def write_report(out: str | Path, *, warn=print, margin: float | None = None) ->
     _failed_section(doc, results)
     layout.readme.write_text(doc.markdown(out))
     layout.html.write_text(doc.html(), encoding="utf-8")
+    for stale in set(layout.plots.glob("*.png")) - doc.image_paths():  # an older report's
+        stale.unlink()
     return layout.readme
 
 

@@ -124,6 +124,10 @@ class Document:
     def images(self, paths: list[Path]) -> None:
         self.blocks.append(("images", [Path(p) for p in paths]))
 
+    def image_paths(self) -> set[Path]:
+        """Every image the report shows."""
+        return {p for kind, content in self.blocks if kind == "images" for p in content}
+
     def markdown(self, base: Path) -> str:
         """The report as Markdown; image links are relative to `base` (the report folder)."""
         md = [f"# {self.title}", ""]
