@@ -46,7 +46,7 @@ reference: install ## re-make the committed reference, reports/quick/ (then comm
 
 standard: install ## the headline report, reports/standard/ (full data; ~8 h on 2 cores; resumes)
 	$(ZOO) bench --profile standard --jobs 2 --out reports/standard
-	$(PY) -m zoo.report.browser reports/standard/index.html --screenshot reports/standard/screenshot.png
+	$(PY) -m zoo.report.browser reports/standard/index.html --screenshot reports/standard/screenshot.png --sections reports/standard/screenshots
 
 audit: install ## re-run a seeded sample of reports/standard/ and check its numbers (~15 min)
 	$(ZOO) audit reports/standard --trials $(or $(TRIALS),6) --seed $(or $(SEED),0)
@@ -56,7 +56,7 @@ microbench: install ## pytest-benchmark microbenchmarks (benchmarks/), saved und
 
 report: install browser ## regenerate reports/quick/ (README.md, index.html, its screenshot) from its records
 	$(ZOO) report reports/quick
-	$(PY) -m zoo.report.browser reports/quick/index.html --screenshot reports/quick/screenshot.png
+	$(PY) -m zoo.report.browser reports/quick/index.html --screenshot reports/quick/screenshot.png --sections reports/quick/screenshots
 
 # Headless Chromium for the HTML report's render tests: use one that is installed; else
 # install Debian's package where that is allowed (root, or CI with password-less sudo);
