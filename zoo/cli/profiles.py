@@ -14,7 +14,10 @@ from __future__ import annotations
 PROFILE_FIGURES: dict[str, tuple[str, str]] = {
     "smoke": ("10", "about 30 s (measured): the quickest first report"),
     "quick": ("170-412 (48 listed)", "10 min with --jobs 2 (measured: make bench)"),
-    "standard": ("658-1478 (174 listed)", "about 8.1 to 18 h with --jobs 2 (estimated)"),
+    "standard": (
+        "658-1478 (174 listed)",
+        "about 8.1 to 18 h with --jobs 2 (estimated, fewest to most)",
+    ),
     "full": ("5060", "about 46 days with --jobs 2 (estimated); meant for a GPU"),
 }
 
