@@ -37,6 +37,7 @@ def _write(tmp_path):
             store.write(record.replace(
                 config_hash=f"{record.config_hash}-{schedule or 'constant'}",
                 labels=Labels(opt, reg, schedule or "constant"),
+                data_sizes={"train": 100, "val": 10, "test": 10000},  # a ±0.6 pp noise floor
             ))  # fmt: skip
     for seed in range(3):
         record = fixture_record("sgd:lr=1000", "none", seed, 0.0, status="diverged")
@@ -55,7 +56,7 @@ def test_findings_report_real_differences_and_nothing_else(tmp_path):
     lead = next(line for line in lines if "leads" in line or "tied" in line)
     assert "`adam` + `l2` (0.9050, 5 seeds) leads, separated from every other cell" in lead
     regs = next(line for line in lines if "regularizers against `none`" in line)
-    assert "helped: `adam` + `l2` vs `none` (+10.0 pp, 95% CI +" in regs
+    assert "helped: `adam` + `l2` vs `adam` + `none` (+10.0 pp, 95% CI +" in regs
     assert "Holm-adjusted p < 0.001)" in regs
     # Noise is never a claim: neither dropout under adam, nor l2 under sgd, nor adamax's l2
     # (p < 0.05 alone, not after Holm's correction); each is listed, with its interval, as
@@ -65,7 +66,7 @@ def test_findings_report_real_differences_and_nothing_else(tmp_path):
     assert all(name in unsure for name in ("`adam` + `dropout`", "`sgd` + `l2`", "`adamax`"))
     sched = next(line for line in lines if "schedules against `constant`" in line
                  or "no schedule" in line)  # fmt: skip
-    assert "helped: `adam @ cosine` + `none` vs `adam` (+5.0 pp" in sched
+    assert "helped: `adam @ cosine` + `none` vs `adam` + `none` (+5.0 pp" in sched
     assert "diverged: `sgd:lr=1000` + `none` (3/3 seeds)" in text
 
 
@@ -76,7 +77,7 @@ def test_every_claim_holds_under_scipy_and_holm(tmp_path):
     lines = _write(tmp_path)
     regs = next(line for line in lines if "regularizers against" in line)
     claims = regs.split("not separated (inconclusive)")[0]
-    claimed = set(re.findall(r"`([^`]+)` \+ `([^`]+)` vs `none`", claims))
+    claimed = set(re.findall(r"`([^`]+)` \+ `([^`]+)` vs `[^`]+` \+ `none`", claims))
     pairs = [(row, reg) for row, reg in CELLS if reg != "none" and (row, "none") in CELLS]
     with np.errstate(all="ignore"):  # adam + l2 - none is exactly 0.1 on every seed: p = 0
         raw = {p: stats.ttest_rel(CELLS[p], CELLS[(p[0], "none")]).pvalue for p in pairs}
@@ -219,9 +220,10 @@ def test_every_finding_carries_a_robustness_verdict(tmp_path):
     cells = {("adam", "none"): [0.800, 0.802, 0.801, 0.799],
              ("adam", "l2"): [0.810, 0.812, 0.811, 0.700],  # seed 3 hides a clear gain
              ("sgd", "none"): [0.500, 0.510, 0.505, 0.495]}  # fmt: skip
+    sizes = {"train": 100, "val": 10, "test": 10000}  # a noise floor of ±0.8 pp
     for (opt, reg), values in cells.items():
         for seed, acc in enumerate(values):
-            store.write(fixture_record(opt, reg, seed, acc))
+            store.write(fixture_record(opt, reg, seed, acc).replace(data_sizes=sizes))
     write_report(tmp_path)
     lines = [line for line in (tmp_path / "README.md").read_text().splitlines()
              if line.startswith("- [")]  # fmt: skip
@@ -290,5 +292,24 @@ def test_untuned_rates_are_settings_not_matched_as_one_optimizer(tmp_path):
     write_report(tmp_path)
     text = (tmp_path / "README.md").read_text()
     effects = next(line for line in text.splitlines() if "regularizers against" in line)
-    assert "`adam:beta_1=0.5` + `batchnorm` vs `none`" in effects
+    assert "`adam:beta_1=0.5` + `batchnorm` vs `adam:beta_1=0.5` + `none`" in effects
     assert "lr=0.0002" not in effects and "1 comparison" in effects
+
+
+def test_an_effect_inside_the_margin_is_equivalent(tmp_path):
+    """A regularizer whose effect's 95% CI lies inside the noise floor (±0.8 pp at 10,000
+    test images near 0.8) is called equivalent to `none`, not inconclusive."""
+    store = Store(tmp_path)
+    base = [0.800, 0.810, 0.800, 0.810, 0.805]
+    shifts = [0.001, -0.001, 0.002, 0.0, 0.001]  # +0.06 pp, 95% CI -0.08 to +0.2 pp
+    cells = {("adam", "none"): base,
+             ("adam", "l2"): [v + d for v, d in zip(base, shifts, strict=True)]}  # fmt: skip
+    for (opt, reg), values in cells.items():
+        for seed, acc in enumerate(values):
+            store.write(fixture_record(opt, reg, seed, acc).replace(
+                data_sizes={"train": 100, "val": 10, "test": 10000}))  # fmt: skip
+    write_report(tmp_path)
+    text = (tmp_path / "README.md").read_text()
+    regs = next(line for line in text.splitlines() if "regularizers against" in line)
+    assert "equivalent within ±0.8 pp (the 95% CI inside it): `adam` + `l2` vs" in regs
+    assert "inconclusive" not in regs

@@ -30,7 +30,7 @@ from zoo.report.document import Document
 from zoo.report.findings import findings
 from zoo.report.frames import results_frame, summary_frame
 from zoo.report.profiles import problem_times
-from zoo.report.scope import scope_section
+from zoo.report.scope import earlier_protocol, scope_section
 from zoo.report.sections import backend_section, model_sections, profile_table
 
 
@@ -246,9 +246,7 @@ def _about_section(doc: Document, records: list[TrialRecord], run: dict[str, Any
         "table names the leader and whether it is separated from every other cell (a t-test, "
         "paired on shared seeds, Holm-corrected over the table's comparisons). "
         "Classifiers: **test accuracy** (higher is better), trained on the training split, "
-        "monitored on a seeded validation split carved from it, tested at each trial's best "
-        "validation epoch (`best_epoch` in `results.csv`; `test_accuracy_last` there is the "
-        "last epoch's); every decision (tuning, racing, the epoch) read validation only. "
+        f"monitored on a seeded validation split carved from it, {_tested(records)} "
         "GANs: **FID** (lower is better) and class coverage, see their section. "
         "`—`: not run; `diverged`: a loss became NaN/inf or exploded (over 100 times a "
         "chance-level predictor's); `(at chance)`: the cell is not better than chance "
@@ -256,6 +254,16 @@ def _about_section(doc: Document, records: list[TrialRecord], run: dict[str, Any
         "interval. All numbers are in `results.csv` (one row per trial) and "
         "`summary.csv` (one row per configuration)."
     )
+
+
+def _tested(records: list[TrialRecord]) -> str:
+    """How the classifiers' trials were tested and what the decisions read."""
+    if earlier_protocol(records):
+        return ("tested at the last epoch, with racing on the test split (the earlier "
+                "protocol, see Scope).")  # fmt: skip
+    return ("tested at each trial's best validation epoch (`best_epoch` in `results.csv`; "
+            "`test_accuracy_last` there is the last epoch's); every decision (tuning, racing, "
+            "the epoch) read validation only.")  # fmt: skip
 
 
 def _profiles_section(doc: Document, summary: pd.DataFrame, multi: bool, plot_dir: Path) -> None:

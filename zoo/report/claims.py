@@ -67,9 +67,13 @@ def verdict(table: Table, claim) -> str:
     """ " Robust: ..." where `claim(table)` (what a finding asserts, comparable) is the same in
     every variant (`variants`), else which checks change it."""
     base = claim(table)
-    flips = [label for label, v in variants(table) if claim(v) != base]
+    checks = variants(table)
+    flips = [label for label, v in checks if claim(v) != base]
     if not flips:
-        return " Robust: it holds with each seed left out in turn and at the last epoch."
+        last = any(label == "the last epoch tested" for label, _ in checks)
+        also = (" and at the last epoch" if last else
+                " (each trial was tested at its last epoch: no other epoch to check)")  # fmt: skip
+        return f" Robust: it holds with each seed left out in turn{also}."
     shown = ", ".join(flips[:3]) + (f" and {len(flips) - 3} more" if len(flips) > 3 else "")
     return f" Not robust: it changes with {shown}."
 

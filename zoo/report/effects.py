@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 
-from zoo.metrics.stats import ALPHA, Difference, difference, fmt_p, holm, tests_named
+from zoo.metrics.stats import ALPHA, Difference, difference, equivalent, fmt_p, holm, tests_named
 from zoo.report.claims import Table, comparisons, name, verdict
 from zoo.report.frames import same_optimizer
+from zoo.report.leading import noise_floor
 from zoo.specs import tasks
 from zoo.specs.schedules import split_row_label
 
@@ -40,22 +41,22 @@ def _effect(table: Table, diff: Difference) -> str:
 
 def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
     """Each of `pairs` (cell against its baseline) with its effect size and 95% interval:
-    which differ significantly (paired or Welch t, Holm-corrected), and which way; the rest are
-    not separated, which is not the same as no effect (inconclusive)."""
+    which differ significantly (paired or Welch t, Holm-corrected), and which way; of the rest,
+    those whose interval lies inside the table's margin are equivalent (two one-sided tests),
+    the others not separated, which is not the same as no effect (inconclusive)."""
     found = _contrasts(table, pairs)
     if not found:
         return None
     higher = tasks.task(table.task).higher_is_better
-    helped, hurt, unsure = [], [], []
+    margin, _ = noise_floor(table) if table.margin is None else (table.margin, "")
+    helped, hurt, same, unsure = [], [], [], []
     for cell, base, diff, p in found:
-        versus = name(base) if cell[0] != base[0] and cell[1] != base[1] else \
-            f"`{base[0] if cell[0] != base[0] else base[1]}`"  # fmt: skip
-        words = f"{name(cell)} vs {versus} ({_effect(table, diff)}"
+        words = f"{name(cell)} vs {name(base)} ({_effect(table, diff)}"
         if p < ALPHA:
             words += f", {fmt_p(p, adjusted=True)})"
             (helped if (diff.d > 0) == higher else hurt).append(words)
         else:
-            unsure.append(words + ")")
+            (same if equivalent(diff.interval, margin) else unsure).append(words + ")")
     n = len(found)
 
     def claim(v: Table) -> frozenset:
@@ -64,11 +65,14 @@ def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
 
     robust = verdict(table, claim)
     test = tests_named([d for _, _, d, _ in found])
-    head = (f"{what}s against {baseline} ({comparisons(n)}, {test}, Holm-corrected, 5%; "
-            "intervals per comparison, not adjusted): ")  # fmt: skip
+    head = (f"{what}s against {baseline} ({comparisons(n)}, {test}, Holm-corrected over "
+            "these, a family apart from the leading group's; intervals per comparison, not "
+            "adjusted): ")  # fmt: skip
+    bound = tasks.task(table.task).diff(margin).lstrip("+")
+    within = f"equivalent within ±{bound} (the 95% CI inside it)"
     parts = [f"{label}: " + "; ".join(items) for label, items in
-             (("helped", helped), ("hurt", hurt), ("not separated (inconclusive)", unsure))
-             if items]  # fmt: skip
+             (("helped", helped), ("hurt", hurt), (within, same),
+              ("not separated (inconclusive)", unsure)) if items]  # fmt: skip
     return head + ". ".join(parts) + "." + robust
 
 

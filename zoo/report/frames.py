@@ -255,7 +255,7 @@ def _effect_vs_none(summary: pd.DataFrame) -> list[float]:
         base = summary[(summary["model"] == row["model"]) & (rows == rows[i])
                        & (summary["regularizer"] == "none")]  # fmt: skip
         exact = base[base["optimizer"] == row["optimizer"]]
-        base = exact if len(exact) else base
+        base = exact if len(exact) or not task(row["task"]).tunable else base  # untuned: settings
         known = len(base) == 1 and row["regularizer"] != "none"
         out.append(row[col] - base[col].iloc[0] if known else np.nan)
     return out

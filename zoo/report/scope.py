@@ -58,10 +58,28 @@ def scope_section(doc: Document, tables: dict[str, list[TrialRecord]],
         "Each finding holds for these models, data sizes and budgets, on the hardware under "
         "About this run; it says nothing of larger models or longer training."
     )
+    earlier = earlier_protocol([r for recs in tables.values() for r in recs])
     if raced:
+        scores = "the test scores (the earlier protocol)" if earlier else "the validation scores"
         text += (
-            " Seeds were raced: after every round the validation scores decided which cells "
-            "got another seed, so the 5% level of the tests here is nominal (sequential "
-            "testing); the statements use each cell's final seeds."
+            f" Seeds were raced: after every round {scores} decided which cells got another "
+            "seed, so the 5% level of the tests here is nominal (sequential testing); the "
+            "statements use each cell's final seeds."
         )
     doc.paragraph(text)
+    if earlier:
+        doc.paragraph(
+            f"**Made under the earlier protocol** (zoo {earlier}): each tuned cell's chosen "
+            "candidate is also its seed 0 in the table (a draw chosen as the best of the "
+            "candidates, so seed 0 is biased up: the seed-0-left-out checks below matter most), "
+            "racing read the test split, every trial was tested at its last epoch, and one data "
+            "order was repeated every epoch. Read its findings as what that budget found."
+        )
+
+
+def earlier_protocol(records: list[TrialRecord]) -> str | None:
+    """The zoo version that made these records where it predates the protocol of 0.2.0
+    (tuning seeds apart, racing on validation, the best validation epoch tested, a new data
+    order every epoch); None for current records."""
+    old = sorted({v for r in records if (v := (r.env or {}).get("zoo")) and v.startswith("0.1")})
+    return ", ".join(old) or None

@@ -36,7 +36,9 @@ def _extra_tables(doc: Document, summary, model: str, t: Task) -> None:
     if effect is not None:
         unit = f"{t.label} ({'positive' if t.higher_is_better else 'negative'}: better)"
         doc.paragraph(
-            f"Effect of each regularizer against `none` with the same optimizer, in {unit}:"
+            f"Effect of each regularizer against `none` with the same optimizer, in {unit}: the "
+            "difference of the two cells' means over all their seeds (the findings compare "
+            "the seeds two cells share):"
         )
         doc.table(effect)
     gap = value_table(summary, model, "generalization_gap_mean", 4) if t.validation else None

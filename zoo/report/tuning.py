@@ -61,11 +61,17 @@ def _tuned_table(doc: Document, tuning, model: str, summary, by_hash, t: Task) -
         return
     rows = [_tuned_row(c, model, summary, by_hash, t) for c in cells]
     table = pd.DataFrame(rows).set_index("optimizer")
+    seeds = (
+        "Candidates train with a seed no table counts and are scored on validation at their "
+        "best epoch; the test split plays no part."
+        if "tuning_seed" in tuning
+        else "Candidates trained with seed 0, and each cell's chosen candidate is also its "
+        "seed 0 in the table (the earlier protocol: a draw chosen as the best, counted as a "
+        "seed); they were scored on validation at their last epoch."
+    )
     doc.paragraph(
-        f"Tuning, budget **{tuning['budget']}**: {tuning['rule']}. Candidates train with a "
-        "seed no table counts and are scored on validation at their best epoch; the test split "
-        "plays no part. A value marked highest or lowest tried sits at an edge of the search: "
-        "a better one may lie beyond it."
+        f"Tuning, budget **{tuning['budget']}**: {tuning['rule']}. {seeds} A value marked "
+        "highest or lowest tried sits at an edge of the search: a better one may lie beyond it."
     )
     doc.table(table)
 

@@ -133,8 +133,8 @@ class Task:
 
     def diff(self, d: float) -> str:
         """A difference of headline values as the reports write it: `+1.2 pp`, `-3.4 FID`."""
-        if self.percent:
-            return f"{d * 100:+.1f} pp"
+        if self.percent:  # below 0.05 pp: two decimals, so "-0.0" never hides a sign
+            return f"{d * 100:+.2f} pp" if 0 < abs(d * 100) < 0.05 else f"{d * 100:+.1f} pp"
         return f"{d:+.{max(self.digits, 1)}f} {self.label}"
 
     def targets(self, y: np.ndarray, reg: Regularization, num_classes: int) -> np.ndarray:
