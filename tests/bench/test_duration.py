@@ -37,7 +37,9 @@ def test_the_reference_run_is_estimated_within_a_quarter():
     assert 0.8 < estimated / measured < 1.25, (estimated, measured)
 
 
-@pytest.mark.parametrize("report", sorted(p.name for p in REPORTS.iterdir() if p.is_dir()))
+@pytest.mark.parametrize(  # reports, not runs under way (reports/standard-next: no README yet)
+    "report", sorted(p.name for p in REPORTS.iterdir() if (p / "README.md").is_file())
+)
 def test_every_committed_report_within_a_factor_of_two(report):
     """Other machines, thread counts and loads made these: the README says 'up to about
     twice as long'."""
