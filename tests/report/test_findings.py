@@ -313,3 +313,19 @@ def test_an_effect_inside_the_margin_is_equivalent(tmp_path):
     regs = next(line for line in text.splitlines() if "regularizers against" in line)
     assert "equivalent within ±0.8 pp (the 95% CI inside it): `adam` + `l2` vs" in regs
     assert "inconclusive" not in regs
+
+
+def test_a_leader_one_seed_decides_says_so(tmp_path):
+    """With seed 3 left out `adam` leads instead of `nadam`: the sentence says the leader
+    itself changes, not only that the claim does."""
+    store = Store(tmp_path)
+    cells = {"adam": [0.810, 0.812, 0.811, 0.700], "nadam": [0.800, 0.801, 0.799, 0.800]}
+    for opt, values in cells.items():
+        for seed, acc in enumerate(values):
+            store.write(fixture_record(opt, "none", seed, acc).replace(
+                data_sizes={"train": 100, "val": 10, "test": 10000}))  # fmt: skip
+    write_report(tmp_path)
+    lead = next(line for line in (tmp_path / "README.md").read_text().splitlines()
+                if line.startswith("- ") and "leads" in line)  # fmt: skip
+    assert lead.startswith("- [cnn_small on fashion_mnist](#cnn_small-on-fashion_mnist): `nadam`")
+    assert "The leader itself changes with seed 3 left out." in lead

@@ -59,9 +59,11 @@ def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
             (same if equivalent(diff.interval, margin) else unsure).append(words + ")")
     n = len(found)
 
-    def claim(v: Table) -> frozenset:
-        return frozenset((c, b, (d.d > 0) == higher) for c, b, d, p in _contrasts(v, pairs)
-                         if p < ALPHA)  # fmt: skip
+    def claim(v: Table) -> frozenset:  # what each comparison is called: helped/hurt/equivalent
+        m = noise_floor(v)[0] if v.margin is None else v.margin
+        return frozenset((c, b, "equivalent" if p >= ALPHA else (d.d > 0) == higher)
+                         for c, b, d, p in _contrasts(v, pairs)
+                         if p < ALPHA or equivalent(d.interval, m))  # fmt: skip
 
     robust = verdict(table, claim)
     test = tests_named([d for _, _, d, _ in found])

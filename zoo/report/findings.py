@@ -70,7 +70,7 @@ def time_to_target(summary: pd.DataFrame) -> str | None:
     total = int(summary["target"].notna().sum())
     metric = tasks.task(best["task"]).metric
     when = (f"{best['target_epoch_mean']:.1f} epochs, {best['target_steps_mean']:.0f} optimizer "
-            "steps, mean over every seed")  # fmt: skip
+            f"steps, mean over its {int(best['ok'])} seeds")  # fmt: skip
     cpu = one_cpu(summary)
     if len(level) > 1:
         head = f"fastest to {best['target']:g} validation {metric}, level at {when}: {names}"
@@ -83,10 +83,11 @@ def time_to_target(summary: pd.DataFrame) -> str | None:
         head = (f"fastest to {best['target']:g} validation {metric}: {names} ({when}; seconds "
                 "not compared: the trials ran on more than one kind of CPU)")  # fmt: skip
     runner_up = sub.sort_values(["target_epoch_mean", "target_steps_mean"]).iloc[len(level) :]
-    nxt = (f" The next, `{runner_up.iloc[0]['optimizer']}` + `{runner_up.iloc[0]['regularizer']}`,"
-           f" took {runner_up.iloc[0]['target_epoch_mean']:.1f} epochs: the fewest epochs on "
-           "average, measured at whole epochs, not a tested difference."
-           if len(runner_up) else "")  # fmt: skip
+    second = runner_up.iloc[0] if len(runner_up) else None
+    nxt = (f" The next, `{second['optimizer']}` + `{second['regularizer']}`, took "
+           f"{second['target_epoch_mean']:.1f} epochs over {int(second['ok'])} seeds: the fewest "
+           "epochs on average, measured at whole epochs over seeds racing chose, not a tested "
+           "difference." if second is not None else "")  # fmt: skip
     return f"{head}; {len(sub)} of {total} cells reached it with every seed.{nxt}"
 
 

@@ -10,7 +10,7 @@ import math
 from zoo.metrics.stats import ci95, equivalent, separation, tests_named
 from zoo.report.chance import chance as table_chance
 from zoo.report.chance import one_seed_noise
-from zoo.report.claims import Table, comparisons, fmt, name, seeds, verdict
+from zoo.report.claims import Table, comparisons, fmt, name, seeds, variants, verdict
 from zoo.specs import tasks
 
 
@@ -126,6 +126,10 @@ def leading_group(table: Table, margin: float | None = None) -> str | None:
         return f"{lead} is the only cell with a result (no seed of the other {others} finished)."
     k = comparisons(len(sep.adjusted_p))
     robust = verdict(table, lambda v: _lead_claim(v, margin))
+    moved = [label for label, v in variants(table) if _lead_claim(v, margin)[0] != sep.leader]
+    if moved:
+        more = f" and {len(moved) - 3} more" if len(moved) > 3 else ""
+        robust += f" The leader itself changes with {', '.join(moved[:3])}{more}."
     test = tests_named(list(sep.diffs.values()))
     if not same and not unsure:
         least = min(sep.stats[c][2] for c in sep.adjusted_p)

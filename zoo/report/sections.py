@@ -136,7 +136,9 @@ def _racing_note(racing, model: str, dataset: str, backend) -> str | None:
             return None
         top = max(c["max_seeds"] for c in cells)
         text = (f"Racing (seeds {first}..{top}): every cell got {first} seeds, then the leader "
-                "and every cell not separated from it one more per round.")  # fmt: skip
+                "and every cell not separated from it one more per round; the states below are "
+                "racing's own decisions, on the scores it read after each round, not the test "
+                "scores of the final seeds that the sentence above is about.")  # fmt: skip
         if raced:
             text += " More seeds: " + "; ".join(
                 f"`{c['label'].split(' ', 1)[1]}` {c['seeds']} ({_state(c['state'])})"
