@@ -16,6 +16,7 @@ from zoo.api import Benchmark, BenchmarkResult, benchmark
 from zoo.errors import UsageError
 from zoo.models import model_info
 from zoo.models.registry import model_names
+from zoo.report import write_report
 
 
 def mlp(input_shape, num_classes):
@@ -60,6 +61,8 @@ def test_a_users_model_runs_through_the_harness_names_a_leader_and_resumes(tmp_p
     assert "leader: " in str(result) and f"report: {out / 'README.md'}" in str(result)
     assert f"{out / 'index.html'} (open it in a browser)" in str(result)
     assert "mlp" not in model_names()  # registered for the call only
+    # `zoo report DIR` later, with the builder and data set no longer registered.
+    assert "mlp on data" in write_report(out).read_text()
     capsys.readouterr()
     again = benchmark(mlp, x, y, **kwargs, progress=False)
     assert again.ran == 0 and again.skipped == 4 and again.leader == result.leader
