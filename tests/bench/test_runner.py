@@ -18,8 +18,11 @@ def test_tensorboard_logs_one_run_per_trial(tmp_path):
     assert [r["status"] for r in records] == ["ok", "ok"]
     hashes = {r["config_hash"] for r in records}
     assert hashes == {p.stem for p in (tmp_path / "plain" / "results").glob("*.json")}
-    runs = {p.name for p in (out / "tensorboard").iterdir()}
+    runs = {p.name for p in (out / "tensorboard").iterdir() if p.is_dir()}
     assert runs == hashes  # `tensorboard --logdir OUT/tensorboard` compares them
+    # Beside the runs, the HParams experiment summary (zoo.bench.output.hparams) and nothing else.
+    rest = [p.name for p in (out / "tensorboard").iterdir() if not p.is_dir()]
+    assert all(name.startswith("events.out.tfevents.") for name in rest)
     for run in runs:
         events = list((out / "tensorboard" / run).glob("*/events.out.tfevents.*"))
         assert {e.parent.name for e in events} == {"train", "validation"}

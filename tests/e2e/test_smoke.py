@@ -42,7 +42,9 @@ def test_smoke_bench_end_to_end_on_real_fashion_mnist(tmp_path):
     for model in ("cnn_small", "lstm"):
         ok = [r for r in records if r["config"]["model"] == model]
         best = max(r["test"]["accuracy"] for r in ok)
-        assert f"**{best:.4f} (1 seed)**" in text
+        # The best cell in bold (marked at chance where one epoch of 512 examples is not
+        # better than 1/classes beyond the test split's noise).
+        assert f"**{best:.4f} (1 seed)**" in text or f"**{best:.4f} (1 seed) (at chance)**" in text
     assert "## cnn_small on fashion_mnist" in text and "## lstm on imdb" in text
     assert "## dcgan on fashion_mnist" in text
     assert len(list((out / "plots").glob("*.png"))) == 10  # 3 + 3 + 4 (GAN: losses, samples)
