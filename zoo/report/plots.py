@@ -87,7 +87,7 @@ def learning_curves(records: list[TrialRecord], model: str, path: Path) -> Path:
     regs = regularizer_order(r.labels.regularizer for r in recs)
     opts = optimizer_order(r.row for r in recs)
     colors = _colors(opts)
-    epochs = max(1, *(len(r.curve(metric)) for r in recs))
+    epochs = max([1, *(len(r.curve(metric)) for r in recs)])
     fig, axes = _panels(len(regs), sharey=True)
     for ax, reg in zip(axes.flat, regs, strict=False):
         for opt in opts:
@@ -170,7 +170,7 @@ def gan_losses(records: list[TrialRecord], model: str, path: Path) -> Path:
     regs = regularizer_order(r.labels.regularizer for r in recs)
     opts = optimizer_order(r.row for r in recs)
     colors = _colors(opts)
-    epochs = max((len(r.curve("g_loss")) for r in recs), default=1)
+    epochs = max([1, *(len(r.curve("g_loss")) for r in recs)])
     fig, axes = _panels(len(regs))
     styles = {"g_loss": ("-", "o", "generator"), "d_loss": ("--", "s", "discriminator")}
     for ax, reg in zip(axes.flat, regs, strict=False):
