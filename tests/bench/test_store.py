@@ -53,3 +53,24 @@ def test_failed_trials_are_not_done_and_bad_files_are_skipped(tmp_path):
     records, warnings = store.load_all()
     assert sorted(r.config_hash for r in records) == ["d1", "f1"]
     assert len(warnings) == 2 and any("truncated.json" in w for w in warnings)
+
+
+def test_a_claim_a_kill_left_on_a_stored_record_is_dropped(tmp_path):
+    """Killed between storing its record and giving its claim back, a process leaves a claim
+    on a finished trial, which no later run would ever take: the next run deletes it. A live
+    claim, and a dead one on a trial not done, are left to the claim logic."""
+    import subprocess
+    import sys
+
+    store = Store(tmp_path)
+    store.write(_record("done1"))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    (store.results / "done1.claim").write_text(json.dumps({"pid": int(dead), "host": "x"}))
+    assert store.claim("live1") and store.claim_path("live1").is_file()  # this process's
+    store.write(_record("live1"))
+    holder = json.loads(store.claim_path("live1").read_text())
+    (store.results / "done1.claim").write_text(json.dumps({**holder, "pid": int(dead)}))
+    store.drop_stale_claims({"done1", "live1"})
+    assert not (store.results / "done1.claim").exists()
+    assert store.claim_path("live1").is_file()  # its process lives: it gives it back itself

@@ -127,6 +127,14 @@ class Store:
             if holder and holder.get("pid") == os.getpid():
                 self.claim_path(config_hash).unlink(missing_ok=True)
 
+    def drop_stale_claims(self, done: set[str]) -> None:
+        """Delete the claims a killed process left on trials whose record it had stored (a
+        kill between storing a record and giving its claim back)."""
+        with self._claims_locked():
+            for path in self.results.glob("*.claim"):
+                if path.stem in done and self.claimant(path.stem) is None:
+                    path.unlink(missing_ok=True)
+
     # -- reading everything ------------------------------------------------------------
 
     def remove_stale_temporaries(self, older_than_s: float = 600.0) -> None:

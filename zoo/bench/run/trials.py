@@ -137,11 +137,13 @@ BAR = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
 def _finished(store: Store) -> set[str]:
     """The trials stored as finished. A damaged or foreign file in the store is a
     `UsageError` before anything is touched; leftovers of writes a kill cut off go, and so
-    do the checkpoints of trials killed between storing their record and dropping them."""
+    do the checkpoints and claims of trials killed between storing their record and
+    dropping them."""
     if not store.results.is_dir():
         return set()
     done = {r.config_hash for r in store.check() if r.done}
     store.remove_stale_temporaries()
+    store.drop_stale_claims(done)
     for key in done:
         Layout(store.out).drop_checkpoints(key)
     return done
