@@ -13,7 +13,7 @@ match: integers exactly, decimals within 5% (another CPU's last digits).
 
 Not run here, with the reason: the install lines of the first-report block (the package
 test installs the wheel into a fresh environment; this checkout's environment stands in),
-`make bench` and `make test` (10 and 11 minutes; `make test` is this suite), and the
+`make bench` and `make test` (10 and about 15 minutes; `make test` is this suite), and the
 `zoo bench --model mymodels:build` block, whose files the text only describes
 (tests/cli/test_own_model.py runs that command on the same kind of data).
 """
