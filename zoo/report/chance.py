@@ -39,14 +39,21 @@ def one_seed_noise(task_name: str, value: float, test_size: float) -> float:
     return t.reproduce.absolute + t.reproduce.relative * abs(value)
 
 
+def beats_chance(task_name: str, mean: float, half: float, test_size: float, level: float) -> bool:
+    """Whether a mean headline value is better than chance `level` beyond its 95% half-width
+    `half` (NaN, for one seed: beyond its measurement noise, `one_seed_noise`)."""
+    t = task(task_name)
+    if not np.isfinite(half):
+        half = one_seed_noise(task_name, mean, test_size)
+    edge = mean - half if t.higher_is_better else mean + half
+    return t.better(edge, level) if np.isfinite(edge) else t.better(mean, level)
+
+
 def at_chance(row: pd.Series) -> bool:
-    """Whether a configuration is not better than chance beyond its 95% interval (one seed:
-    beyond its measurement noise, `one_seed_noise`)."""
+    """Whether a configuration (a `summary_frame` row) is not better than chance beyond its
+    95% interval (`beats_chance`)."""
     t = task(row["task"])
     mean, half = row[f"{t.column}_mean"], row[f"{t.column}_ci95"]
     if not (np.isfinite(row["chance"]) and np.isfinite(mean)):
         return False
-    if not np.isfinite(half):
-        half = one_seed_noise(row["task"], mean, row["test_size"])
-    edge = mean - half if t.higher_is_better else mean + half
-    return not t.better(edge, row["chance"])
+    return not beats_chance(row["task"], mean, half, row["test_size"], row["chance"])

@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 
 from zoo.metrics.stats import ci95, equivalent, separation, tests_named
+from zoo.report.chance import beats_chance
 from zoo.report.chance import chance as table_chance
-from zoo.report.chance import one_seed_noise
 from zoo.report.claims import Table, comparisons, fmt, name, seeds, variants, verdict
 from zoo.specs import tasks
 
@@ -41,16 +41,13 @@ def chance(table: Table) -> float | None:
 
 def _beats_chance(table: Table, stats: tuple[float, float, int]) -> bool | None:
     """Whether a cell's mean is better than chance beyond its 95% interval (one seed: beyond
-    its measurement noise, `one_seed_noise`); None where chance is unknown."""
+    its measurement noise); None where chance is unknown."""
     level = chance(table)
     if level is None:
         return None
-    t = tasks.task(table.task)
     mean, std, n = stats
-    sizes = table.results["test_size"]
-    half = ci95(std, n) if n >= 2 else one_seed_noise(table.task, mean, sizes.median())
-    edge = mean - half if t.higher_is_better else mean + half
-    return t.better(edge, level) if math.isfinite(edge) else t.better(mean, level)
+    half = ci95(std, n) if n >= 2 else math.nan
+    return beats_chance(table.task, mean, half, table.results["test_size"].median(), level)
 
 
 def _versus(table: Table, cell: str, sep) -> str:
