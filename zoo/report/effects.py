@@ -11,7 +11,7 @@ import math
 from zoo.metrics.stats import ALPHA, Difference, difference, equivalent, fmt_p, holm, tests_named
 from zoo.report.claims import Table, comparisons, name, verdict
 from zoo.report.frames import same_optimizer
-from zoo.report.leading import noise_floor
+from zoo.report.leading import equivalence_margin
 from zoo.specs import tasks
 from zoo.specs.schedules import split_row_label
 
@@ -48,7 +48,7 @@ def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
     if not found:
         return None
     higher = tasks.task(table.task).higher_is_better
-    margin, _ = noise_floor(table) if table.margin is None else (table.margin, "")
+    margin, _ = equivalence_margin(table)
     helped, hurt, same, unsure = [], [], [], []
     for cell, base, diff, p in found:
         words = f"{name(cell)} vs {name(base)} ({_effect(table, diff)}"
@@ -60,7 +60,7 @@ def _effects(table: Table, what: str, baseline: str, pairs) -> str | None:
     n = len(found)
 
     def claim(v: Table) -> frozenset:  # what each comparison is called: helped/hurt/equivalent
-        m = noise_floor(v)[0] if v.margin is None else v.margin
+        m = equivalence_margin(v)[0]
         return frozenset((c, b, "equivalent" if p >= ALPHA else (d.d > 0) == higher)
                          for c, b, d, p in _contrasts(v, pairs)
                          if p < ALPHA or equivalent(d.interval, m))  # fmt: skip

@@ -31,6 +31,13 @@ def noise_floor(table: Table) -> tuple[float, str]:
     return margin, f"the test split's binomial noise floor at {t.fmt(best)} over {n:,} examples"
 
 
+def equivalence_margin(table: Table, given: float | None = None) -> tuple[float, str]:
+    """The margin a table's equivalence claims use, and why: `given`, else the table's
+    declared margin (`zoo report --margin`), else its noise floor (`noise_floor`)."""
+    given = given if given is not None else table.margin
+    return (given, "the margin given") if given is not None else noise_floor(table)
+
+
 def chance(table: Table) -> float | None:
     """What a predictor without skill scores on the table's headline metric
     (`zoo.report.chance.chance`: 1/classes, 0.5 binary, the untrained generator's FID);
@@ -73,8 +80,7 @@ def _group(table: Table, margin: float | None):
     h = tasks.task(table.task)
     sep = separation({name(k): v for k, v in cells.items()}, higher_is_better=h.higher_is_better)
     rest = [c for c in sep.tied if c != sep.leader]
-    margin = margin if margin is not None else table.margin
-    floor, why = (margin, "the margin given") if margin is not None else noise_floor(table)
+    floor, why = equivalence_margin(table, margin)
     same = [c for c in rest if equivalent(sep.diffs[c].interval, floor)]
     return sep, same, [c for c in rest if c not in same], floor, why
 
