@@ -110,9 +110,10 @@ def _finite(values: Scores) -> dict:
 
 
 def paired(a: Sequence[float], b: Sequence[float]) -> Difference:
-    """The paired t-test (Student 1908) of equal-length `a` and `b` (pair i = one seed):
-    mean of a_i - b_i, its 95% t interval and p, df = n - 1. A spread of the differences at
-    rounding level counts as zero (constant differences: p = 0, or 1 if they are 0)."""
+    """The paired t-test (Student 1908; `scipy.stats.ttest_rel`) of equal-length `a` and `b`
+    (pair i = one seed): mean of a_i - b_i, its 95% t interval and p, df = n - 1. A spread of
+    the differences at rounding level counts as zero (constant differences: p = 0, or 1 if
+    they are 0)."""
     d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     n = len(d)
     if n < 2:
@@ -122,10 +123,9 @@ def paired(a: Sequence[float], b: Sequence[float]) -> Difference:
     mean = mean if abs(mean) > rounding else 0.0
     if sd <= rounding:
         return Difference(mean, mean, mean, 0.0 if mean else 1.0, "paired", n)
-    se = sd / math.sqrt(n)
-    p = float(2 * stats.t.sf(abs(mean / se), n - 1))
-    half = t95(n - 1) * se
-    return Difference(mean, mean - half, mean + half, p, "paired", n)
+    result = stats.ttest_rel(a, b)
+    ci = result.confidence_interval(1 - ALPHA)
+    return Difference(mean, float(ci.low), float(ci.high), float(result.pvalue), "paired", n)
 
 
 def difference(a: Scores, b: Scores) -> Difference:
