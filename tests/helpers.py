@@ -8,11 +8,17 @@ import io
 import itertools
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 from matplotlib.text import Text
 
 from zoo.bench.output.record import TrialRecord
+
+# A whole run made by zoo 0.1.0 (the first reports/standard: a fixed `lr:3` grid, racing on
+# the test split, no best epoch, schedule-free AdamW without warmup), kept so that the tests
+# of reading old records outlive the report it was.
+ZOO_0_1_0_RUN = Path(__file__).parent / "fixtures" / "standard-0.1.0"
 
 
 @dataclass

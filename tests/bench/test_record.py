@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
+from helpers import ZOO_0_1_0_RUN
 
 from zoo.bench import Store
 from zoo.bench.output.record import FID, SCHEMA, Labels, TimeToTarget, TrialRecord
@@ -68,7 +69,7 @@ def test_what_is_not_a_record_is_refused_with_the_reason(data, why):
 def test_records_from_before_the_best_epoch_load_without_one():
     """Records written before the tested epoch was chosen on validation read as tested at
     their last epoch: no `best_epoch`, no `test_last`."""
-    path = sorted((REPORTS / "standard" / "results").glob("*.json"))[0]  # made by zoo 0.1.0
+    path = sorted((ZOO_0_1_0_RUN / "results").glob("*.json"))[0]
     data = json.loads(path.read_text())
     assert "best_epoch" not in data and "test_last" not in data
     record = TrialRecord.from_json(data)

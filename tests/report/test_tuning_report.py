@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import check_text_fits
+from helpers import ZOO_0_1_0_RUN, check_text_fits
 
 from zoo.bench import Store
 from zoo.bench.decide.tune import candidate_score, read_tuning
@@ -18,8 +18,6 @@ from zoo.cli import main
 from zoo.metrics.stats import expected_max
 from zoo.report import write_report
 from zoo.report.tuning_plots import RateLine, budget_figure, sensitivity_figure
-
-REPORTS = Path(__file__).resolve().parents[2] / "reports"
 
 
 @pytest.fixture(scope="module")
@@ -79,12 +77,10 @@ def test_ledger_budget_and_sensitivity_from_a_real_tuned_run(tuned):
 
 
 def test_a_tuning_file_from_before_bracketing_still_renders(tmp_path):
-    """reports/standard (zoo 0.1.0): a fixed `lr:3` grid, candidates with a rate only, no
+    """The first reports/standard (zoo 0.1.0): a fixed `lr:3` grid, candidates with a rate only, no
     phases, no cap."""
     out = tmp_path / "standard"
-    keep = {"results", "run.json", "tuning.json", "racing.json"}
-    shutil.copytree(REPORTS / "standard", out, ignore=lambda d, names: [
-        n for n in names if Path(d) == REPORTS / "standard" and n not in keep])  # fmt: skip
+    shutil.copytree(ZOO_0_1_0_RUN, out)
     readme = write_report(out).read_text()
     tuning = read_tuning(out / "tuning.json")
     searched = [c for c in tuning["cells"] if c["model"] == "cnn_small" and c.get("candidates")]

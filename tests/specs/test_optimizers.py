@@ -2,7 +2,6 @@
 Schedule-Free warmup."""
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -145,12 +144,13 @@ def test_schedule_free_warms_up_over_a_share_of_the_trials_steps():
 
 
 def test_a_record_from_before_the_warmup_rebuilds_to_its_hash_without_warmup():
+    from helpers import ZOO_0_1_0_RUN
+
     from zoo.bench.output.record import TrialRecord
     from zoo.bench.plan.trial import trial_of
 
-    # A schedule_free_adamw trial of reports/standard, made by zoo 0.1.0 (no warmup).
-    reports = Path(__file__).resolve().parents[2] / "reports" / "standard" / "results"
-    data = json.loads((reports / "09a68250ddb2040b.json").read_text())
+    # A schedule_free_adamw trial made by zoo 0.1.0 (no warmup).
+    data = json.loads((ZOO_0_1_0_RUN / "results" / "09a68250ddb2040b.json").read_text())
     record = TrialRecord.from_json(data)
     assert "warmup" not in record.config["optimizer"]["kwargs"]
     trial = trial_of(record.config, record.config_hash)
