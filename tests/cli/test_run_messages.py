@@ -50,6 +50,14 @@ def test_a_bare_bench_says_what_it_runs_and_ends_with_both_report_paths(tmp_path
         f"report: {out / 'README.md'}\n        {out / 'index.html'} (open it in a browser)"
     )
     assert (out / "README.md").is_file() and (out / "index.html").is_file()
+    assert "resuming" not in run.stderr  # a new folder
+    # The same command again resumes: the dry run and the run say what they reuse.
+    resumed = f"resuming: {out} holds 1 finished trial record, 1 of the 1 listed trial among them"
+    again = zoo("bench", *SMALL, "--out", str(out), "--dry-run")
+    assert again.returncode == 0 and again.stdout.splitlines()[-1].startswith(resumed)
+    again = zoo("bench", *SMALL, "--out", str(out))
+    assert again.returncode == 0 and resumed in again.stderr
+    assert "ran 0 trials" in again.stderr and "skipped 1 already done" in again.stderr
 
 
 def test_messages_name_the_command_lines_options(tmp_path, monkeypatch):

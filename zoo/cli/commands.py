@@ -18,7 +18,7 @@ from zoo.errors import UsageError
 def cmd_bench(args) -> int:
     # The harness imports TensorFlow: imported when the command runs (see above).
     from zoo.bench import expand, load_suite, preflight
-    from zoo.bench.campaign import run_campaign, trial_counts, tuning_budget
+    from zoo.bench.campaign import resume_line, run_campaign, trial_counts, tuning_budget
     from zoo.bench.duration import estimate
     from zoo.bench.output.layout import Layout
     from zoo.bench.run.executors import make_pool
@@ -66,6 +66,7 @@ def cmd_bench(args) -> int:
     low, high, counts = trial_counts(trials)
     cores = args.jobs if args.executor == "ray" else None  # a cluster: --jobs in flight
     time = estimate(trials, jobs=args.jobs, cores=cores).text(args.jobs)
+    resuming = resume_line(trials, out)
     if args.dry_run:
         for t in trials:
             print(f"{t.config_hash}  {t.label}")
@@ -74,7 +75,8 @@ def cmd_bench(args) -> int:
         else:
             counts[0] = f"{len(trials)} trials listed: each cell's first seeds"
         print("\n".join([*counts, f"estimated time: {time}",
-                         f"output folder: {out} (README.md and index.html there)"]))  # fmt: skip
+                         f"output folder: {out} (README.md and index.html there)",
+                         *([resuming] if resuming else [])]))  # fmt: skip
         return 0
     if defaulted:
         print(f"zoo bench: no --profile given, so the {args.profile} profile runs ({time}). "
@@ -86,6 +88,8 @@ def cmd_bench(args) -> int:
         f"{low} trial{'s' * (low != 1)}")  # fmt: skip
     print(f"zoo bench: suite {suite.name!r}, profile {args.profile!r}: {n}, {time} -> {out}",
           file=sys.stderr)  # fmt: skip
+    if resuming:
+        print(resuming, file=sys.stderr)
     about = {
         "command": "zoo " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "zoo bench",
         "suite": suite.name,

@@ -163,6 +163,11 @@ class Store:
             )
         return records
 
+    def done_hashes(self) -> set[str]:
+        """The configuration hashes of the finished trials recorded here (none where the folder
+        does not exist); unreadable files are left to `check`."""
+        return {r.config_hash for r in self.load_all()[0] if r.done}
+
     def load_all(self) -> tuple[list[TrialRecord], list[str]]:
         """Every readable record, and a warning for each file that could not be used."""
         records, warnings = [], []
