@@ -89,22 +89,6 @@ def trial_counts(trials: list[Trial]) -> tuple[int, int, list[str]]:
     return low, high, lines
 
 
-def resume_line(trials: list[Trial], out: str | Path) -> str | None:
-    """What a run of `trials` into `out` finds already done there, in a sentence (what `zoo
-    bench` and its dry run print when resuming); None where `out` holds no finished trial.
-
-    Every trial whose configuration hash has a finished record in `out` is reused, not run:
-    tuning's candidates and racing's seeds too, which the listed trials do not show."""
-    done = Store(out).done_hashes()
-    if not done:
-        return None
-    listed = sum(t.config_hash in done for t in trials)
-    return (f"resuming: {out} holds {len(done)} finished trial record{'s' * (len(done) != 1)}, "
-            f"{listed} of the {len(trials)} listed trial{'s' * (len(trials) != 1)} among them; "
-            "a trial with a record of its configuration is reused, not run again (tuning's "
-            "candidates and racing's seeds too)")  # fmt: skip
-
-
 def _role_lines(trials: list[Trial]) -> list[str]:
     """What the dry run says of grids that choose later, budget axes and rulesets."""
     lines = []

@@ -18,7 +18,7 @@ from zoo.errors import UsageError
 def cmd_bench(args) -> int:
     # The harness imports TensorFlow: imported when the command runs (see above).
     from zoo.bench import expand, load_suite, preflight
-    from zoo.bench.campaign import resume_line, run_campaign, trial_counts, tuning_budget
+    from zoo.bench.campaign import run_campaign, trial_counts, tuning_budget
     from zoo.bench.duration import estimate
     from zoo.bench.output.layout import Layout
     from zoo.bench.run.executors import make_pool
@@ -66,7 +66,7 @@ def cmd_bench(args) -> int:
     low, high, counts = trial_counts(trials)
     cores = args.jobs if args.executor == "ray" else None  # a cluster: --jobs in flight
     time = estimate(trials, jobs=args.jobs, cores=cores).text(args.jobs)
-    resuming = resume_line(trials, out)
+    resuming = _resuming(trials, out)
     if args.dry_run:
         for t in trials:
             print(f"{t.config_hash}  {t.label}")
@@ -175,3 +175,21 @@ def cmd_compare(args) -> int:
 def _where(readme: Path, html: Path) -> str:
     """The report's two files, as a run ends: the Markdown and the page to open."""
     return f"report: {readme}\n        {html} (open it in a browser)"
+
+
+def _resuming(trials, out: Path) -> str | None:
+    """What a run of `trials` into `out` finds already done there, in a sentence (what `zoo
+    bench` and its dry run print when resuming); None where `out` holds no finished trial.
+
+    Every trial whose configuration hash has a finished record in `out` is reused, not run:
+    tuning's candidates and racing's seeds too, which the listed trials do not show."""
+    from zoo.bench import Store
+
+    done = Store(out).done_hashes()
+    if not done:
+        return None
+    listed = sum(t.config_hash in done for t in trials)
+    return (f"resuming: {out} holds {len(done)} finished trial record{'s' * (len(done) != 1)}, "
+            f"{listed} of the {len(trials)} listed trial{'s' * (len(trials) != 1)} among them; "
+            "a trial with a record of its configuration is reused, not run again (tuning's "
+            "candidates and racing's seeds too)")  # fmt: skip
