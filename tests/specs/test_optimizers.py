@@ -11,6 +11,7 @@ from zoo.specs import (
     parse_optimizer,
     parse_optimizer_pair,
 )
+from zoo.specs.schedule_free import ScheduleFreeAdamW as ZooScheduleFree
 
 
 def test_every_optimizer_builds_with_its_default_lr():
@@ -132,7 +133,7 @@ def test_schedule_free_warms_up_over_a_share_of_the_trials_steps():
     from zoo.specs import parse_schedule
 
     spec = parse_optimizer("schedule_free_adamw")
-    assert spec.kwargs == {"learning_rate": 0.0025, "warmup": 0.05}
+    assert spec.kwargs == {"learning_rate": 0.0025, "warmup": 0.05, "weight_lr_power": 2.0}
     assert spec.label == "schedule_free_adamw" and spec.to_config()["kwargs"]["warmup"] == 0.05
     assert spec.build(total_steps=1000).warmup_steps == 50
     assert build_optimizer(spec, parse_schedule(None), 430).warmup_steps == 22  # round(21.5)
@@ -141,6 +142,70 @@ def test_schedule_free_warms_up_over_a_share_of_the_trials_steps():
     other = parse_optimizer("schedule_free_adamw:warmup=0.1")
     assert other.label == "schedule_free_adamw:warmup=0.1" and other.kwargs["warmup"] == 0.1
     assert parse_optimizer("schedule_free_adamw:warmup=0").build(total_steps=99).warmup_steps == 0
+
+
+def _schedule_free_reference(w, grads, lr, warmup_steps, weight_decay, beta_1=0.9,
+                             beta_2=0.999, eps=1e-8, p=2.0):  # fmt: skip
+    """The authors' step (AdamWScheduleFreeReference.step, facebookresearch/schedule_free),
+    in float64 numpy: it keeps x, y and z apart. Returns y after every step."""
+    import numpy as np
+
+    x, y, z, v = w.copy(), w.copy(), w.copy(), np.zeros_like(w)
+    lr_max, weight_sum, ys = -1.0, 0.0, []
+    for k, g in enumerate(grads):
+        sched = (k + 1) / warmup_steps if k < warmup_steps else 1.0
+        lr_k = lr * sched * np.sqrt(1 - beta_2 ** (k + 1))
+        lr_max = max(lr_k, lr_max)
+        weight = lr_max**p
+        weight_sum += weight
+        c = weight / weight_sum
+        z = z - lr_k * weight_decay * y
+        v = beta_2 * v + (1 - beta_2) * g * g
+        z = z - lr_k * g / (np.sqrt(v) + eps)
+        x = (1 - c) * x + c * z
+        y = beta_1 * x + (1 - beta_1) * z
+        ys.append(y)
+    return ys
+
+
+def _trained(opt, var, grads, graph: bool) -> list:
+    """`var` after each of `grads` applied by `opt`, eagerly or in a tf.function (as `fit`)."""
+    import keras
+    import tensorflow as tf
+
+    def step(g):
+        opt.apply([g], [var])
+
+    step = tf.function(step) if graph else step
+    got = []
+    for g in grads:
+        step(tf.constant(g))
+        got.append(keras.ops.convert_to_numpy(var).astype("float64"))
+    return got
+
+
+@pytest.mark.parametrize("graph", [False, True])
+@pytest.mark.parametrize("warmup,decay", [(0, 0.0), (5, 0.1)])
+def test_schedule_free_adamw_follows_its_authors_reference(graph, warmup, decay):
+    """zoo's Schedule-Free AdamW matches the authors' reference step for step (eager and in a
+    tf.function, as `fit` runs it). Keras 3.15's class reads z after updating it when it
+    recovers x: it parts from the reference at the second step."""
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    w0 = rng.normal(size=(4, 3)).astype("float32")
+    grads = [rng.normal(size=(4, 3)).astype("float32") for _ in range(12)]
+    want = _schedule_free_reference(w0.astype("float64"), [g.astype("float64") for g in grads],
+                                    0.05, warmup, decay)  # fmt: skip
+    kw = {"learning_rate": 0.05, "warmup_steps": warmup, "weight_decay": decay or None}
+    for cls, same in ((ZooScheduleFree, True), (keras.optimizers.ScheduleFreeAdamW, False)):
+        var = keras.Variable(w0)
+        opt = cls(**kw)
+        opt.build([var])
+        got = _trained(opt, var, grads, graph)
+        err = max(np.abs(a - b).max() for a, b in zip(got, want, strict=True))
+        assert (err < 1e-5) == same, (cls, err)
 
 
 def test_a_record_from_before_the_warmup_rebuilds_to_its_hash_without_warmup():

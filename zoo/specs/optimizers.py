@@ -21,6 +21,7 @@ import numpy as np
 
 from zoo.errors import UsageError, unknown_name
 from zoo.specs.parse import fmt_value, parse_value, split_spec
+from zoo.specs.schedule_free import ScheduleFreeAdamW
 
 # name -> (keras.optimizers class name, default keyword arguments). Every class Keras ships is
 # here (momentum and nesterov are SGD settings). The learning rates follow the optimizers'
@@ -34,6 +35,9 @@ from zoo.specs.parse import fmt_value, parse_value, split_spec
 # its authors recommend warmup ("Using learning rate warmup is recommended", README of
 # github.com/facebookresearch/schedule_free) and train with it in Defazio et al. 2024's
 # experiments (5% of training there; their AlgoPerf entry used 2%).
+# Schedule-Free AdamW is zoo's class (`zoo.specs.schedule_free`): the authors' update, which
+# Keras's class gets wrong; `weight_lr_power` 2 is the reference's. Records of it without
+# that keyword were made by Keras's update, in effect another optimizer.
 OPTIMIZERS: dict[str, tuple[str, dict[str, Any]]] = {
     "sgd": ("SGD", {"learning_rate": 0.01}),
     "momentum": ("SGD", {"learning_rate": 0.01, "momentum": 0.9}),
@@ -50,7 +54,10 @@ OPTIMIZERS: dict[str, tuple[str, dict[str, Any]]] = {
     "adafactor": ("Adafactor", {"learning_rate": 0.01}),
     "ftrl": ("Ftrl", {"learning_rate": 0.01}),
     "muon": ("Muon", {"learning_rate": 0.001}),
-    "schedule_free_adamw": ("ScheduleFreeAdamW", {"learning_rate": 0.0025, "warmup": 0.05}),
+    "schedule_free_adamw": (
+        "ScheduleFreeAdamW",
+        {"learning_rate": 0.0025, "warmup": 0.05, "weight_lr_power": 2.0},
+    ),
 }
 # What `zoo list optimizers` adds under a name.
 NOTES = {
@@ -87,23 +94,6 @@ EMA = {"use_ema", "ema_momentum", "ema_overwrite_frequency"}
 WARMUP = {"warmup": "warmup_steps"}
 
 
-@keras.saving.register_keras_serializable(package="zoo")
-class ScheduleFreeAdamW(keras.optimizers.ScheduleFreeAdamW):
-    """Keras's Schedule-Free AdamW, its averaged sequence z starting at the weights however it
-    is built. Keras sets z = weights in `build` with an assignment that `fit` drops (it builds
-    a compiled model's optimizer in a symbolic scope), so `compile(optimizer)` then `fit`
-    started z at zero (a model with batch norm stayed at chance) while the harness, which
-    builds the optimizer on the model's weights first, did not. Setting z to the weights at
-    the first step makes both train the same numbers (z is already the weights there when
-    `build` took effect)."""
-
-    def update_step(self, gradient, variable, learning_rate):
-        z = self._momentums[self._get_variable_index(variable)]
-        first = keras.ops.equal(self.iterations, 0)
-        self.assign(z, keras.ops.where(first, keras.ops.convert_to_tensor(variable), z.value))
-        return super().update_step(gradient, variable, learning_rate)
-
-
 def _keras_class(class_name: str) -> type:
     """The optimizer class for a Keras class name (zoo's `ScheduleFreeAdamW` for that one)."""
     if class_name == ScheduleFreeAdamW.__name__:
@@ -112,10 +102,15 @@ def _keras_class(class_name: str) -> type:
 
 
 def _valid_keywords(class_name: str) -> list[str]:
-    params = inspect.signature(_keras_class(class_name).__init__).parameters
+    params: dict[str, Any] = {}
+    for cls in _keras_class(class_name).__mro__:  # a zoo subclass adds to its Keras class's
+        if "__init__" in vars(cls):
+            params.update(inspect.signature(cls.__init__).parameters)
+        if not cls.__module__.startswith("zoo."):
+            break
     # Not settable from a spec: names, lists (Muon's exclude_layers), and the knobs of
     # mixed precision and EMA bookkeeping that change no optimizer's update.
-    skip = {"self", "name", "kwargs", "loss_scale_factor", "exclude_layers"}
+    skip = {"self", "name", "args", "kwargs", "loss_scale_factor", "exclude_layers"}
     zoo = {k for k, keras_key in WARMUP.items() if keras_key in params}
     return sorted((set(params) - skip - set(WARMUP.values())) | zoo)
 
