@@ -151,24 +151,35 @@ def _cell(optimizer: str, chosen: float, tried: dict[float, float | None]) -> di
             "candidates": [{"lr": lr, "val_accuracy": v} for lr, v in tried.items()]}  # fmt: skip
 
 
-def test_tuning_names_the_choices_at_an_edge():
+def test_tuning_names_the_choices_at_an_edge_and_the_cells_at_chance():
     """A value chosen at the highest or lowest tried may not be the optimizer's best: the
-    tuning finding counts and names those cells; bracketed choices are said to be."""
+    tuning finding counts and names those cells; bracketed choices are said to be. A cell at
+    chance at every value tried has no optimum to bracket: named apart, never 'bracketed'."""
+    import pandas as pd
+
     from zoo.bench.decide.tune import edges
+    from zoo.report.claims import Table
     from zoo.report.findings import tuning_summary
 
+    table = Table("cnn_small on fashion_mnist", pd.DataFrame(
+        {"model": ["cnn_small"], "task": ["classification"], "dataset": ["fashion_mnist"],
+         "val_size": [1000]}))  # fmt: skip
     high = _cell("adam", 3e-3, {3e-4: 0.80, 1e-3: 0.85, 3e-3: 0.88})
     low = _cell("lion", 3e-5, {3e-5: 0.86, 1e-4: 0.84, 3e-4: 0.83})
     inside = _cell("sgd", 1e-2, {3e-3: 0.70, 1e-2: 0.75, 3e-2: 0.72})
     failed = _cell("ftrl", 1e-3, {1e-4: None, 1e-3: 0.5, 1e-2: None})  # the others diverged
+    flat = _cell("adagrad", 1e-3, {1e-4: 0.10, 1e-3: 0.11, 1e-2: 0.09})  # 10 classes: chance
     assert [edges(c) for c in (high, low, inside)] == [{"lr": "highest"}, {"lr": "lowest"}, {}]
     assert edges(failed) == {"lr": "only value tried"}
-    text = tuning_summary({"budget": "lr", "cells": [high, low, inside, failed]}, "cnn_small")
+    text = tuning_summary({"budget": "lr", "cells": [high, low, inside, failed]}, table)
     assert "searched 4 cells on validation with 3..3 trials each" in text
     assert "3 of 4 choices lie at an edge of what was tried" in text
-    assert "`adam` + `none` lr at the highest" in text
-    inside_only = tuning_summary({"budget": "lr", "cells": [inside]}, "cnn_small")
+    assert "`adam` + `none` lr at the highest" in text and "at chance" not in text
+    inside_only = tuning_summary({"budget": "lr", "cells": [inside]}, table)
     assert "bracketed" in inside_only and "edge" not in inside_only
+    with_flat = tuning_summary({"budget": "lr", "cells": [inside, flat]}, table)
+    assert "1 scored at chance at every value tried (`adagrad` + `none`)" in with_flat
+    assert "every other chosen value has a worse tried value on either side" in with_flat
 
 
 def test_regularizers_compare_across_tuned_rates(tmp_path):

@@ -11,41 +11,76 @@ inconclusive; each claim is re-checked with every seed left out and at the last 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from zoo.bench.decide.tune import edges
+from zoo.bench.decide.tune import candidate_score, edges
+from zoo.report.chance import beats_chance, chance
 from zoo.report.claims import Table, name
 from zoo.report.effects import regularizer_effects, schedule_effects
 from zoo.report.leading import leading_group
 from zoo.specs import tasks
 
 
-def tuning_summary(tuning: dict[str, Any] | None, model: str) -> str | None:
-    """What tuning did for a model's cells: the budget, the trials per cell, and how many
-    choices sit at an edge of what was tried (`zoo.bench.decide.tune.edges`)."""
+def _at_chance(table: Table) -> Callable[[dict[str, Any]], bool]:
+    """Whether a tuned cell of `table` scored at chance at every value tried: its best
+    candidate's validation score is not better than chance beyond one seed's measurement
+    noise at the validation split's size (`zoo.report.chance`)."""
+    results = table.results
+    level = chance(results)
+    val = results["val_size"].median() if "val_size" in results else np.nan
+    t = tasks.task(table.task)
+
+    def flat(cell: dict[str, Any]) -> bool:
+        scores = [s for x in cell["candidates"] if (s := candidate_score(cell, x)) is not None
+                  and np.isfinite(s)]  # fmt: skip
+        if not scores or not np.isfinite(level) or not np.isfinite(val):
+            return False
+        best = max(scores) if t.higher_is_better else min(scores)
+        return not beats_chance(table.task, best, np.nan, val, level)
+
+    return flat
+
+
+def tuning_summary(tuning: dict[str, Any] | None, table: Table) -> str | None:
+    """What tuning did for a table's cells: the budget, the trials per cell, the cells at
+    chance at every value tried (nothing to bracket: their choice is arbitrary), and how
+    many other choices sit at an edge of what was tried (`zoo.bench.decide.tune.edges`)."""
+    model = table.results["model"].iloc[0]
     cells = [c for c in (tuning or {}).get("cells", []) if c["model"] == model and
              c.get("chosen")]  # fmt: skip
     if not cells:
         return None
     trials = sorted(c["trials"] for c in cells)
-    at_edge = [c for c in cells if edges(c)]
+    flat = [c for c in cells if _at_chance(table)(c)]
+    at_edge = [c for c in cells if edges(c) and c not in flat]
     text = (
         f"tuning ({tuning['budget']}) searched {len(cells)} cells on validation with "
         f"{trials[0]}..{trials[-1]} trials each (median {trials[len(trials) // 2]}); "
     )
+    if flat:
+        text += (
+            f"{len(flat)} scored at chance at every value tried ("
+            + ", ".join(name((c["optimizer"], c["regularizer"])) for c in flat)
+            + "): no optimum to bracket, so "
+            + ("its chosen value is" if len(flat) == 1 else "their chosen values are")
+            + " arbitrary; "
+        )
+    every = "every other" if flat else "every"
     if not at_edge:
-        return text + "every chosen value has a worse tried value on either side (bracketed)."
+        return text + f"{every} chosen value has a worse tried value on either side (bracketed)."
     named = "; ".join(
         f"{name((c['optimizer'], c['regularizer']))} "
         + ", ".join(f"{k} at the {v}" for k, v in edges(c).items())
         for c in at_edge
     )
     return text + (
-        f"{len(at_edge)} of {len(cells)} choices lie at an edge of what was tried ({named}): "
-        "a better value may lie beyond, so those cells show what this budget finds, not the "
-        "best the optimizer can do."
+        f"{len(at_edge)} of {'the other ' if flat else ''}{len(cells) - len(flat)} choices lie "
+        f"at an edge of what was tried ({named}): a better value may lie beyond, so those "
+        "cells show what this budget finds, not the best the optimizer can do."
     )
 
 
@@ -107,13 +142,12 @@ def findings(
     """The report's findings, one bullet per sentence, grouped by table."""
     out = []
     for table in tables:
-        model = table.results["model"].iloc[0]
         summary = summaries[table.title]
         sentences = [
             leading_group(table),
             regularizer_effects(table),
             schedule_effects(table),
-            tuning_summary(tuning, model),
+            tuning_summary(tuning, table),
             time_to_target(summary),
             diverged(table),
         ]

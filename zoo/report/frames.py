@@ -105,6 +105,7 @@ def _row(r: TrialRecord) -> dict[str, Any]:
         "epochs_run": r.epochs_run if r.epochs_run is not None else np.nan,
         "diverged_epoch": r.diverged_epoch,
         "train_size": r.data_sizes.get("train", c["train_size"]),
+        "val_size": r.data_sizes.get("val", c.get("val_size")),
         "test_size": r.data_sizes.get("test", c["test_size"]),
         "batch_size": c["batch_size"],
         "learning_rate": r.learning_rate,
