@@ -67,7 +67,11 @@ NOTES = {
     "warmup=0.05: its rate rises linearly from 0 over that share of the trial's steps (Keras's "
     "warmup_steps; Defazio et al. 2024 warm up); validated, tested and saved at its averaged "
     "weights x, as its authors prescribe",
-    "adafactor": "factored second moments; steps relative to each weight's RMS",
+    "adafactor": "factored second moments; steps of min(lr, 1/sqrt(t)) relative to each "
+    "weight's RMS (Keras applies that cap even with relative_step=false)",
+    "lamb": "Adam's step scaled per layer by ||w|| / ||step||; weight decay is Keras's "
+    "decoupled w -= lr * wd * w before it, outside that trust ratio (You et al. 2020 put it "
+    "inside)",
     "ftrl": "FTRL-Proximal, made for sparse linear models; here without L1/L2",
 }
 SCHEDULE_FREE = {"schedule_free_adamw"}  # optimizers that take no learning-rate schedule
