@@ -180,6 +180,8 @@ def test_tuning_names_the_choices_at_an_edge_and_the_cells_at_chance():
     with_flat = tuning_summary({"budget": "lr", "cells": [inside, flat]}, table)
     assert "1 scored at chance at every value tried (`adagrad` + `none`)" in with_flat
     assert "every other chosen value has a worse tried value on either side" in with_flat
+    only_flat = tuning_summary({"budget": "lr", "cells": [flat]}, table)
+    assert only_flat.endswith("so its chosen value is arbitrary.") and "other" not in only_flat
 
 
 def test_regularizers_compare_across_tuned_rates(tmp_path):

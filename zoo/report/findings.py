@@ -70,6 +70,8 @@ def tuning_summary(tuning: dict[str, Any] | None, table: Table) -> str | None:
             + " arbitrary; "
         )
     every = "every other" if flat else "every"
+    if len(flat) == len(cells):
+        return text.rstrip("; ") + "."
     if not at_edge:
         return text + f"{every} chosen value has a worse tried value on either side (bracketed)."
     named = "; ".join(
