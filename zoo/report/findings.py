@@ -55,7 +55,8 @@ def tuning_summary(tuning: dict[str, Any] | None, table: Table) -> str | None:
     if not cells:
         return None
     trials = sorted(c["trials"] for c in cells)
-    flat = [c for c in cells if _at_chance(table)(c)]
+    at_chance = _at_chance(table)  # the table's chance level, computed once
+    flat = [c for c in cells if at_chance(c)]
     at_edge = [c for c in cells if edges(c) and c not in flat]
     text = (
         f"tuning ({tuning['budget']}) searched {len(cells)} cells on validation with "
