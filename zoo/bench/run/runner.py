@@ -32,7 +32,7 @@ import keras
 from zoo.backend import set_seed
 from zoo.bench.output.record import Labels, TimeToTarget, TrialRecord
 from zoo.bench.plan.trial import Trial
-from zoo.bench.run import reuse
+from zoo.bench.run import interrupts, reuse
 from zoo.bench.run.epochs import Backup, BestEpoch
 from zoo.bench.run.history import read_history, time_to_target
 from zoo.bench.run.provenance import environment
@@ -91,7 +91,7 @@ def run_trial(
     except ZooError:
         raise
     except Exception as exc:
-        if _interrupted(exc):  # Ctrl-C that surfaced through TensorFlow as another error
+        if _interrupted(exc) or interrupts.came():  # Ctrl-C, surfaced as another error
             raise KeyboardInterrupt from exc
         outcome = {
             "status": "failed",

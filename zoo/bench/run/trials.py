@@ -24,6 +24,7 @@ from zoo.bench.output.record import TrialRecord
 from zoo.bench.output.store import Store
 from zoo.bench.plan.preflight import preflight
 from zoo.bench.plan.trial import Trial
+from zoo.bench.run import interrupts
 from zoo.bench.run.executors import Pools
 from zoo.bench.run.runner import run_trial, trial_task
 from zoo.errors import ZooError
@@ -115,12 +116,13 @@ def run_trials(
     own = pools is None
     pools = Pools(executor, jobs, address) if own else pools
     try:
-        with bar:
+        with bar, interrupts.noting_sigint():
             for backend, group in _by_backend(todo).items():
                 if jobs == 1 and executor == "local" and not address and backend == _current():
                     run.serial(group, **kwargs)
                 else:
                     run.parallel(group, pools.get(backend), **kwargs)
+            interrupts.check()
             bar.set_description_str("done")
     except BaseException:  # an error or Ctrl-C: don't wait for the trials in flight
         pools.shutdown(cancel=True)
@@ -220,9 +222,11 @@ class _Run:
             self.bar.set_description_str(trial.label)
 
             def on_epoch(epoch: int, logs: dict, trial: Trial = trial) -> None:
+                interrupts.check()
                 shown = _epoch_metrics(logs, trial_task(trial))
                 self.bar.set_postfix_str(f"epoch {epoch}/{trial.epochs}{shown}")
 
+            interrupts.check()
             try:  # from the claim on: an interrupt anywhere gives the claim back
                 if not self.take(trial):
                     continue
@@ -245,6 +249,7 @@ class _Run:
         pick = getattr(pool, "pick", lambda queue: 0)  # a local pool sends a shape to one worker
         try:
             while queue or pending:
+                interrupts.check()
                 while queue and len(pending) < pool.jobs:
                     taking = trial = queue.pop(pick(queue))
                     if self.take(trial):
