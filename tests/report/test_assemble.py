@@ -5,6 +5,7 @@ import pytest
 from helpers import fixture_record
 
 from zoo.bench import Store
+from zoo.bench.output.record import TimeToTarget
 from zoo.errors import UsageError
 from zoo.report import write_report
 
@@ -199,3 +200,17 @@ def test_a_rewritten_report_drops_the_figures_it_no_longer_shows(fixture_dir):
     assert not stale.exists()
     shown = sorted(p.name for p in (fixture_dir / "plots").glob("*.png"))
     assert shown and all(f"plots/{name}" in text for name in shown)
+
+
+def test_time_to_target_counts_a_cell_whose_every_seed_diverged(tmp_path):
+    store = Store(tmp_path)
+    for seed, acc in ((0, 0.80), (1, 0.84)):  # reaches 0.7 at epoch 2 on both seeds
+        reached = TimeToTarget("val_accuracy", 0.7, epoch=2, seconds=1.5)
+        store.write(fixture_record("adam", "none", seed, acc, target=reached))
+    for seed in (0, 1):  # no seed finished: nothing to average, and 0 of 2 reached it
+        missed = TimeToTarget("val_accuracy", 0.7)
+        store.write(fixture_record("sgd", "none", seed, 0.0, status="diverged", target=missed))
+    text = write_report(tmp_path).read_text()
+    table = text.split("Time to target")[1]
+    assert "| `adam + none` | 2.0 |" in table and "| 2/2 |" in table
+    assert "| `sgd + none` | not reached | — |" in table and "| 0/2 |" in table

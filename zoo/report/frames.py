@@ -215,6 +215,7 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
     # Time-to-target: a cell reaches its target if every finished seed does.
     summary["target"] = g_all["target"].first()
     summary["target_reached"] = g["target_seconds"].count()
+    summary["target_reached"] = summary["target_reached"].fillna(0).astype(int)  # none ok
     summary["target_seconds_mean"] = g["target_seconds"].mean()
     summary["target_epoch_mean"] = g["target_epoch"].mean()
     summary["target_steps_mean"] = g["target_steps"].mean()
