@@ -108,6 +108,12 @@ def learning_curves(records: list[TrialRecord], model: str, path: Path) -> Path:
     return _finish_panels(fig, axes, len(regs), ylabel, title, path)
 
 
+def _text_inches(labels) -> float:
+    """About how wide the longest of `labels` is drawn at matplotlib's default 10 pt (0.08
+    inch a character), so that a figure leaves it room and `tight_layout` need not give up."""
+    return 0.08 * max((len(str(label)) for label in labels), default=0)
+
+
 def heatmap(summary: pd.DataFrame, model: str, path: Path) -> Path:
     """Mean headline metric, optimizer x regularizer; diverged or failed cells say so."""
     sub = summary[summary["model"] == model]
@@ -118,7 +124,8 @@ def heatmap(summary: pd.DataFrame, model: str, path: Path) -> Path:
     grid = np.full((len(opts), len(regs)), np.nan)
     for _, row in sub.iterrows():
         grid[opts.index(row["optimizer"]), regs.index(row["regularizer"])] = row[f"{h.column}_mean"]
-    fig, ax = plt.subplots(figsize=(1.3 * len(regs) + 3, 0.45 * len(opts) + 1.8))
+    width = 1.3 * len(regs) + 1.8 + _text_inches(opts)  # room for the rows' labels
+    fig, ax = plt.subplots(figsize=(width, 0.45 * len(opts) + 1.8))
     finite = grid[np.isfinite(grid)]
     im = ax.imshow(
         grid,
@@ -220,7 +227,8 @@ def performance_profiles(times: pd.DataFrame, path: Path) -> Path:
     rho = performance_profile(times, taus)
     colors = _colors(list(times.columns))
     ncol = math.ceil(len(times.columns) / 12)  # a legend no taller than the axes
-    fig, ax = plt.subplots(figsize=(7, 4))
+    legend = ncol * (_text_inches(times.columns) + 0.5)  # beside the axes
+    fig, ax = plt.subplots(figsize=(5 + legend, 4))
     for solver in times.columns:
         ax.step(taus, rho[solver], where="post", label=solver, color=colors[solver], lw=1.5)
     ax.set_xscale("log")
