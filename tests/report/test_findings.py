@@ -218,8 +218,10 @@ def test_time_claims_count_epochs_and_compare_seconds_on_one_cpu_kind_only(tmp_p
     # adam is fastest in epochs (1 against 2) although its seconds are larger (a slower CPU
     # would do that): epochs decide.
     assert (
-        "fastest to 0.5 validation accuracy: `adam` + `none` (1.0 epochs, 4 optimizer steps" in one
+        "fastest to 0.5 validation accuracy: `adam` + `none` (1.0 epochs, 4 optimizer steps, "
+        "mean over its 2 seeds" in one
     )
+    assert "The next, `sgd` + `none`, took 2.0 epochs over 2 seeds" in one
     assert "9.0 s of training, every trial on one CPU kind" in one
     two = write(tmp_path / "two", ["cpu A", "cpu B"])
     assert "seconds not compared: the trials ran on more than one kind of CPU" in two

@@ -19,7 +19,7 @@ import pandas as pd
 
 from zoo.bench.decide.tune import candidate_score, edges
 from zoo.report.chance import beats_chance, chance
-from zoo.report.claims import Table, name
+from zoo.report.claims import Table, name, seeds
 from zoo.report.effects import regularizer_effects, schedule_effects
 from zoo.report.leading import leading_group
 from zoo.specs import tasks
@@ -107,8 +107,9 @@ def time_to_target(summary: pd.DataFrame) -> str | None:
     names = ", ".join(f"`{r['optimizer']}` + `{r['regularizer']}`" for _, r in level.iterrows())
     total = int(summary["target"].notna().sum())
     metric = tasks.task(best["task"]).metric
+    over = "each one's seeds" if len(level) > 1 else f"its {seeds(int(best['ok']))}"
     when = (f"{best['target_epoch_mean']:.1f} epochs, {best['target_steps_mean']:.0f} optimizer "
-            f"steps, mean over its {int(best['ok'])} seeds")  # fmt: skip
+            f"steps, mean over {over}")  # fmt: skip
     cpu = one_cpu(summary)
     if len(level) > 1:
         head = f"fastest to {best['target']:g} validation {metric}, level at {when}: {names}"
@@ -123,7 +124,7 @@ def time_to_target(summary: pd.DataFrame) -> str | None:
     runner_up = sub.sort_values(["target_epoch_mean", "target_steps_mean"]).iloc[len(level) :]
     second = runner_up.iloc[0] if len(runner_up) else None
     nxt = (f" The next, `{second['optimizer']}` + `{second['regularizer']}`, took "
-           f"{second['target_epoch_mean']:.1f} epochs over {int(second['ok'])} seeds: the fewest "
+           f"{second['target_epoch_mean']:.1f} epochs over {seeds(int(second['ok']))}: the fewest "
            "epochs on average, measured at whole epochs over seeds racing chose, not a tested "
            "difference." if second is not None else "")  # fmt: skip
     return f"{head}; {len(sub)} of {total} cells reached it with every seed.{nxt}"
@@ -134,8 +135,8 @@ def diverged(table: Table) -> str | None:
     if bad.empty:
         return None
     counts = bad.groupby(["optimizer", "regularizer"], sort=False).size()
-    seeds = table.results.groupby(["optimizer", "regularizer"], sort=False).size()
-    items = [f"{name(k)} ({n}/{seeds[k]} seeds)" for k, n in counts.items()]
+    tried = table.results.groupby(["optimizer", "regularizer"], sort=False).size()
+    items = [f"{name(k)} ({n}/{tried[k]} seeds)" for k, n in counts.items()]
     return "diverged: " + ", ".join(items) + "."
 
 
