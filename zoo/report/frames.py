@@ -214,8 +214,8 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
     summary["test_size"] = g_all["test_size"].median()
     # Time-to-target: a cell reaches its target if every finished seed does.
     summary["target"] = g_all["target"].first()
-    summary["target_reached"] = g["target_seconds"].count()
-    summary["target_reached"] = summary["target_reached"].fillna(0).astype(int)  # none ok
+    # (a cell with no finished seed reached it with none)
+    summary["target_reached"] = g["target_seconds"].count().reindex(summary.index, fill_value=0)
     summary["target_seconds_mean"] = g["target_seconds"].mean()
     summary["target_epoch_mean"] = g["target_epoch"].mean()
     summary["target_steps_mean"] = g["target_steps"].mean()

@@ -28,10 +28,8 @@ def noting_sigint() -> Iterator[None]:
     """Within the block, SIGINT raises KeyboardInterrupt as usual and is also remembered for
     `check`. Only Python's own handler is replaced, and only in the main thread: an ignored
     SIGINT (a background job) or a handler someone else installed is left as it is."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         yield
         return
     _came.clear()
