@@ -41,3 +41,22 @@ def test_profiles_keep_solvers_whose_labels_carry_tuned_rates():
     times = problem_times(summary)
     assert list(times.columns) == ["sgd", "adam"] and times.shape == (2, 2)
     assert times.loc[("m", "l2"), "sgd"] == math.inf and times.loc[("m", "none"), "adam"] == 10
+
+
+def test_profiles_keep_the_widest_block_every_solver_ran():
+    """The standard run's design: every optimizer on each model without a regularizer, the
+    regularizers under two optimizers only, a schedule on one model only. The profile keeps
+    the two `none` problems and the optimizers that ran both, not one shared problem."""
+    from zoo.report.profiles import problem_times
+
+    rows = [("cnn", "none", o) for o in ("sgd", "adam", "lion", "muon", "lion @ cosine")]
+    rows += [("lstm", "none", o) for o in ("sgd", "adam", "lion", "muon", "adamax @ cosine")]
+    rows += [("cnn", "dropout", o) for o in ("lion", "muon")]
+    rows += [("lstm", "label_smoothing", o) for o in ("adam", "muon")]
+    summary = pd.DataFrame(rows, columns=["model", "regularizer", "optimizer"]).assign(
+        target=0.8, target_steps_mean=[float(i + 1) for i in range(len(rows))]
+    )
+    times = problem_times(summary)
+    assert list(times.index) == [("cnn", "none"), ("lstm", "none")]
+    assert list(times.columns) == ["sgd", "adam", "lion", "muon"]
+    assert times.loc[("lstm", "none"), "muon"] == 9

@@ -13,11 +13,14 @@ import pytest
 from helpers import ZOO_0_1_0_RUN, check_text_fits
 
 from zoo.bench import Store
-from zoo.bench.decide.tune import candidate_score, read_tuning
+from zoo.bench.decide.tune import candidate_score, edges, read_tuning
 from zoo.cli import main
 from zoo.metrics.stats import expected_max
 from zoo.report import write_report
+from zoo.report.tuning import chosen_text
 from zoo.report.tuning_plots import RateLine, budget_figure, sensitivity_figure
+
+REPORTS = Path(__file__).resolve().parents[2] / "reports"
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +77,23 @@ def test_ledger_budget_and_sensitivity_from_a_real_tuned_run(tuned):
             expected_max(scores, len(scores)), abs=6e-5)  # fmt: skip
         assert float(budget[name]["best tried"]) == pytest.approx(max(scores), abs=6e-5)
     assert "the star may lie off it" in readme  # adamw's weight decay was tuned too
+
+
+def test_a_choice_at_no_decay_shows_the_floor_not_an_edge():
+    """The standard run chose weight decay 0 (no decay) for Schedule-Free AdamW with label
+    smoothing on the CNN: nothing lies below it, so the table says so (not an empty bracket,
+    not an edge); censored choices still read as edges."""
+    tuning = read_tuning(REPORTS / "standard" / "tuning.json")
+    cell = next(c for c in tuning["cells"] if c["model"] == "cnn_small"
+                and c["optimizer"] == "schedule_free_adamw"
+                and c["regularizer"] == "label_smoothing")  # fmt: skip
+    assert cell["chosen"]["wd"] == 0 and edges(cell) == {}
+    assert chosen_text("wd", 0.0, cell["bracket"]["wd"], None) == (
+        "wd 0 (the space's floor; 3.16e-05 above)"
+    )
+    assert chosen_text("lr", 0.0178, [0.01, 0.0316], None) == "lr 0.0178 (0.01..0.0316)"
+    assert chosen_text("lr", 100.0, [31.6, None], "highest") == "lr 100 (highest tried)"
+    assert chosen_text("lr", 0.01, [None, None], "only value tried") == "lr 0.01 (only value tried)"
 
 
 def test_a_tuning_file_from_before_bracketing_still_renders(tmp_path):

@@ -21,9 +21,9 @@ from zoo.report.frames import optimizer_name, optimizer_order
 
 def problem_times(summary: pd.DataFrame) -> pd.DataFrame:
     """Optimizer steps to target (a count that means the same on any machine), problems
-    (model, regularizer) x solvers (optimizers); inf where a
-    solver did not reach it. Only problems that every solver of the suite ran are kept, so no
-    optimizer is scored on problems the others never saw."""
+    (model, regularizer) x solvers (optimizers); inf where a solver did not reach it. Every
+    solver kept ran every problem kept, so no optimizer is scored on problems the others never
+    saw: of such blocks, the one with the most (problem, solver) pairs (`_widest`)."""
     sub = summary[summary["target"].notna()]
     if sub.empty:
         return pd.DataFrame()
@@ -34,8 +34,28 @@ def problem_times(summary: pd.DataFrame) -> pd.DataFrame:
     times = sub.assign(t=sub["target_steps_mean"].fillna(math.inf), solver=names).pivot_table(
         index=["model", "regularizer"], columns="solver", values="t", aggfunc="min"
     )
-    times = times.reindex(columns=solvers)
-    return times.dropna(axis=0, how="any")
+    return _widest(times.reindex(columns=solvers))
+
+
+def _widest(times: pd.DataFrame) -> pd.DataFrame:
+    """The block of `times` (NaN: not run) whose every solver ran every problem, with the
+    most problem-solver pairs, then the most problems; solvers and problems keep their
+    order. A grid that runs its regularizers under two optimizers only keeps the
+    optimizers' own problems, not a single shared one. The candidate solver sets are the
+    problems' own and their intersections (any block's solvers are one of these)."""
+    ran = {p: frozenset(row.index[row.notna()]) for p, row in times.iterrows()}
+    sets = frontier = set(ran.values())
+    while frontier:
+        frontier = {a & b for a in frontier for b in sets} - sets
+        sets = sets | frontier
+
+    def size(solvers: frozenset) -> tuple[int, int, list[str]]:
+        n = sum(solvers <= s for s in ran.values())
+        return n * len(solvers), n, sorted(solvers)
+
+    best = max(sets, key=size, default=frozenset())
+    rows = [p for p, s in ran.items() if best <= s]
+    return times.loc[rows, [c for c in times.columns if c in best]]
 
 
 def performance_profile(times: pd.DataFrame, taus: np.ndarray) -> pd.DataFrame:

@@ -26,12 +26,9 @@ def _tuned_row(c: dict, model: str, summary, by_hash, t: Task) -> dict[str, str]
     tuned = summary[(summary["model"] == model) & (summary["optimizer"] == (first and first.row))
                     & (summary["regularizer"] == c["regularizer"])]  # fmt: skip
     at_edge = edges(c)
-    chosen = []
-    for key in c["tuned"]:
-        low, high = (c.get("bracket") or {}).get(key, [None, None])
-        around = f" ({low:g}..{high:g})" if low is not None and high is not None else ""
-        mark = f" ({at_edge[key]} tried)" if key in at_edge else around
-        chosen.append(f"{key} {c['chosen'][key]:g}{mark}")
+    brackets = c.get("bracket") or {}
+    chosen = [chosen_text(key, c["chosen"][key], brackets.get(key, [None, None]), at_edge.get(key))
+              for key in c["tuned"]]  # fmt: skip
     return {
         "optimizer": c["optimizer"],
         "regularizer": c["regularizer"],
@@ -39,6 +36,22 @@ def _tuned_row(c: dict, model: str, summary, by_hash, t: Task) -> dict[str, str]
         "chosen (tried neighbours)": ", ".join(chosen),
         f"tuned: {t.label}": fmt_cell(tuned.iloc[0]) if len(tuned) else "not run",
     }
+
+
+def chosen_text(key: str, value: float, bracket: list[float | None], edge: str | None) -> str:
+    """One tuned coordinate as the tuning table shows it: the chosen value, then its tried
+    neighbours (`bracket`: the nearest below and above, None where none was tried), or
+    `edge` (from `edges`: "highest", "lowest", "only value tried") where it is censored. A
+    value with nothing below it that is not an edge is the search space's floor (weight
+    decay 0, no decay)."""
+    low, high = bracket
+    if edge:
+        return f"{key} {value:g} ({edge}{'' if edge.endswith('tried') else ' tried'})"
+    if low is not None and high is not None:
+        return f"{key} {value:g} ({low:g}..{high:g})"
+    if high is not None:
+        return f"{key} {value:g} (the space's floor; {high:g} above)"
+    return f"{key} {value:g}"
 
 
 def tuning_section(doc: Document, tuning, model: str, summary, by_hash, t: Task,
