@@ -132,3 +132,33 @@ def test_noise_widens_the_interval_and_hides_flips():
     tau, low, high, _ = rank_agreement(a, b, ["x", "y", "z"])
     assert high - low >= 2 / 3  # seed noise moves tau by at least one pair, either way
     assert set(separated_pairs(a, ["x", "y", "z"], True).values()) == {0}
+
+
+def test_what_tuning_bought_is_checked_with_each_seed_left_out():
+    """The leave-one-seed-out check re-chooses both sides on validation each time; one seed
+    whose tuned score collapses takes the interval across zero when the others are left."""
+    from types import SimpleNamespace as Scored  # a record's two scores: all `bought` reads
+
+    from zoo.report.self_tuning import bought, robustness
+
+    t = task("classification")
+
+    def cell(scores):
+        return {s: Scored(validation=v, headline=v) for s, v in enumerate(scores)}
+
+    tuned = {"adam:lr=0.003 + none": cell([0.90, 0.91, 0.905, 0.902])}
+    fixed = {"nadam + none": cell([0.88, 0.889, 0.884, 0.881])}
+    d = bought(tuned, fixed, t)["diff"]
+    assert d.low > 0 and robustness(tuned, fixed, t, d).startswith(
+        "Robust: with each seed left out in turn")  # fmt: skip
+    shaky = {"adam:lr=0.003 + none": cell([0.90, 0.91, 0.87, 0.90])}
+    d = bought(shaky, fixed, t)["diff"]
+    assert d.low < 0 < d.high  # across zero with all four seeds...
+    assert robustness(shaky, fixed, t, d) == (  # ...and above it without seed 2
+        "Not robust: with seed 2 left out, its interval is no longer across zero."
+    )
+
+    def two(cells):
+        return {k: {s: r for s, r in c.items() if s < 2} for k, c in cells.items()}
+
+    assert robustness(two(tuned), two(fixed), t, d).startswith("Too few seeds")

@@ -73,6 +73,35 @@ def bought(tuned: dict[str, Cell], fixed: dict[str, Cell], t: Task) -> dict[str,
     return {"leader": leader, "fixed": best, "diff": diff}
 
 
+def robustness(tuned: dict[str, Cell], fixed: dict[str, Cell], t: Task, diff) -> str:
+    """Whether what tuning bought (`diff`, from `bought`) holds with each seed left out in
+    turn, both sides chosen again on validation: its 95% interval on the same side of zero
+    (above, below, or across it) every time. A sentence for the report."""
+    seeds = sorted({s for c in [*tuned.values(), *fixed.values()] for s in c})
+    if len(seeds) < 3:
+        return "Too few seeds to leave one out: no robustness check."
+    side, moved = _side(diff), []
+    for s in seeds:
+        again = bought(_without(tuned, s), _without(fixed, s), t)
+        if again is None or _side(again["diff"]) != side:
+            moved.append(s)
+    where = {1: "above zero", -1: "below zero", 0: "across zero"}[side]
+    if not moved:
+        return (f"Robust: with each seed left out in turn (both sides chosen again), its "
+                f"interval stays {where}.")  # fmt: skip
+    which = " or ".join(f"seed {s}" for s in moved)
+    return f"Not robust: with {which} left out, its interval is no longer {where}."
+
+
+def _without(cells: dict[str, Cell], seed: int) -> dict[str, Cell]:
+    return {k: {x: r for x, r in c.items() if x != seed} for k, c in cells.items()}
+
+
+def _side(d) -> int:
+    """+1: a difference's 95% interval lies above zero; -1: below; 0: across it (or none)."""
+    return 1 if d.low > 0 else -1 if d.high < 0 else 0
+
+
 def _problem(doc: Document, title: str, tuned: dict[str, Cell], fixed: dict[str, Cell],
              trials: int, t: Task) -> None:  # fmt: skip
     """One problem's sentence and table."""
@@ -87,7 +116,7 @@ def _problem(doc: Document, title: str, tuned: dict[str, Cell], fixed: dict[str,
             f"validation, `{result['leader']}`, {_mean_ci(tuned[result['leader']], t)}, "
             f"against the best self-tuning configuration on validation, `{result['fixed']}`, "
             f"{_mean_ci(fixed[result['fixed']], t)}; tuning ran {trials} candidate trials on "
-            "this problem, the self-tuning configurations none."
+            "this problem, the self-tuning configurations none. " + robustness(tuned, fixed, t, d)
         )
     elif not t.tunable:
         doc.paragraph(f"**{title}**: not tuned (no validation metric: its {t.label} is "
