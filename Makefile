@@ -44,7 +44,7 @@ reference: install ## re-make the committed reference, reports/quick/ (then comm
 	$(QUICK) --out reports/quick
 	$(MAKE) report
 
-standard: install ## the headline report, reports/standard/ (full data; ~11-12 h on 2 cores; resumes)
+standard: install ## the headline report, reports/standard/ (full data; ~9-12 h on 2 cores, 8.7 h measured; resumes)
 	$(ZOO) bench --profile standard --jobs 2 --out reports/standard
 	$(PY) -m zoo.report.browser reports/standard/index.html --screenshot reports/standard/screenshot.png --sections reports/standard/screenshots
 
