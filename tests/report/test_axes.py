@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 from scipy import stats
@@ -85,6 +86,9 @@ def test_self_tuning_arm_says_what_tuning_bought(run):
     spent = sum(c["trials"] for c in tuning["cells"])
     assert f"tuning ran {spent} candidate trials on this problem" in section
     assert "Self-tuning arm" in (run / "index.html").read_text()
+    for arm in ("self-tuning", "tuned"):  # each arm's rows, best on validation first
+        shown = [float(m) for m in re.findall(rf"\| {arm} \| ([0-9.]+) \|", section)]
+        assert shown == sorted(shown, reverse=True) and len(shown) >= 1
 
 
 def test_budget_axis_ranks_the_table_at_two_budgets(run):

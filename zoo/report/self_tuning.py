@@ -93,6 +93,16 @@ def robustness(tuned: dict[str, Cell], fixed: dict[str, Cell], t: Task, diff) ->
     return f"Not robust: with {which} left out, its interval is no longer {where}."
 
 
+def _by_validation(cells: dict[str, Cell], t: Task) -> list[tuple[str, Cell]]:
+    """`cells` best mean validation score first (none last), as the arm's table lists them."""
+
+    def key(item: tuple[str, Cell]) -> float:
+        v = _validation(item[1])
+        return -math.inf if not math.isfinite(v) else v if t.higher_is_better else -v
+
+    return sorted(cells.items(), key=key, reverse=True)
+
+
 def _without(cells: dict[str, Cell], seed: int) -> dict[str, Cell]:
     return {k: {x: r for x, r in c.items() if x != seed} for k, c in cells.items()}
 
@@ -130,7 +140,7 @@ def _problem(doc: Document, title: str, tuned: dict[str, Cell], fixed: dict[str,
              f"{t.label} (seeds)": _mean_ci(c, t)}
             for arm, cells in (("self-tuning", fixed), ("tuned" if t.tunable else "hand-set",
                                                          tuned))
-            for k, c in cells.items()]  # fmt: skip
+            for k, c in _by_validation(cells, t)]  # fmt: skip
     doc.table(pd.DataFrame(rows).set_index("configuration"))
 
 
