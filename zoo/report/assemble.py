@@ -280,8 +280,9 @@ def _profiles_section(doc: Document, summary: pd.DataFrame, multi: bool, plot_di
         "divided by the fastest optimizer's on that problem. A curve shows "
         "the share of problems an optimizer solved within tau times the best time: its "
         "value at tau = 1 is how often it was fastest, at the right how often it reached "
-        "the target at all. Every optimizer shown ran every problem listed (of such sets, "
-        "the one with the most problem-optimizer pairs: the others ran too few of them). "
+        "the target at all. Every optimizer shown ran every problem listed: of such sets, "
+        "the one with the most problem-optimizer pairs (an optimizer left out did not run "
+        "all of these problems). "
         f"Problems: {', '.join(f'{m} + {r}' for m, r in times.index)}."
     )
     doc.table(profile_table(times))
