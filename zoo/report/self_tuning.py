@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from zoo.bench.output.record import TrialRecord
 from zoo.metrics.stats import describe, difference, t95
+from zoo.report.claims import Table, verdict
 from zoo.report.document import Document
-from zoo.specs.tasks import Task
+from zoo.report.frames import results_frame
+from zoo.specs.tasks import Task, task
 
 Cell = dict[int, TrialRecord]  # seed -> record
 
@@ -73,24 +76,37 @@ def bought(tuned: dict[str, Cell], fixed: dict[str, Cell], t: Task) -> dict[str,
     return {"leader": leader, "fixed": best, "diff": diff}
 
 
-def robustness(tuned: dict[str, Cell], fixed: dict[str, Cell], t: Task, diff) -> str:
-    """Whether what tuning bought (`diff`, from `bought`) holds with each seed left out in
-    turn, both sides chosen again on validation: its 95% interval on the same side of zero
-    (above, below, or across it) every time. A sentence for the report."""
-    seeds = sorted({s for c in [*tuned.values(), *fixed.values()] for s in c})
-    if len(seeds) < 3:
-        return "Too few seeds to leave one out: no robustness check."
-    side, moved = _side(diff), []
-    for s in seeds:
-        again = bought(_without(tuned, s), _without(fixed, s), t)
-        if again is None or _side(again["diff"]) != side:
-            moved.append(s)
-    where = {1: "above zero", -1: "below zero", 0: "across zero"}[side]
-    if not moved:
-        return (f"Robust: with each seed left out in turn (both sides chosen again), its "
-                f"interval stays {where}.")  # fmt: skip
-    which = " or ".join(f"seed {s}" for s in moved)
-    return f"Not robust: with {which} left out, its interval is no longer {where}."
+def robustness(table: Table, tuned: set[str], fixed: set[str], t: Task) -> str:
+    """Whether what tuning bought holds, as every finding is checked (`claims.verdict`):
+    with each seed left out in turn and read at the last epoch, both sides chosen again on
+    validation, its 95% interval on the same side of zero (above, below or across it).
+    `table`: the problem's trials (`results_frame` rows); `tuned`, `fixed`: the two arms'
+    cell labels ("row + regularizer"). A sentence for the report, with a leading space."""
+
+    def side(variant: Table) -> int | None:
+        result = bought(_scored(variant, tuned), _scored(variant, fixed), t)
+        return None if result is None else _side(result["diff"])
+
+    return verdict(table, side)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """A trial's two scores, read as `bought` reads a record's."""
+
+    validation: float
+    headline: float
+
+
+def _scored(table: Table, labels: set[str]) -> dict[str, dict[int, _Scored]]:
+    """`labels`' cells of `table`: each finished seed's validation score at its best epoch
+    and its test score at the epoch the table reads (a variant may read the last)."""
+    metric = task(table.task).metric
+    val = table.results.set_index(["optimizer", "regularizer", "seed"])[f"best_val_{metric}"]
+    cells = {(row, reg): seeds for (row, reg), seeds in table.cells().items()
+             if f"{row} + {reg}" in labels}  # fmt: skip
+    return {f"{row} + {reg}": {s: _Scored(float(val[(row, reg, s)]), v) for s, v in seeds.items()}
+            for (row, reg), seeds in cells.items()}  # fmt: skip
 
 
 def _by_validation(cells: dict[str, Cell], t: Task) -> list[tuple[str, Cell]]:
@@ -103,8 +119,11 @@ def _by_validation(cells: dict[str, Cell], t: Task) -> list[tuple[str, Cell]]:
     return sorted(cells.items(), key=key, reverse=True)
 
 
-def _without(cells: dict[str, Cell], seed: int) -> dict[str, Cell]:
-    return {k: {x: r for x, r in c.items() if x != seed} for k, c in cells.items()}
+def _table(title: str, *arms: dict[str, Cell]) -> Table:
+    """The arms' trials as one table of the findings (`claims.Table`)."""
+    return Table(
+        title, results_frame([r for arm in arms for c in arm.values() for r in c.values()])
+    )
 
 
 def _side(d) -> int:
@@ -126,7 +145,8 @@ def _problem(doc: Document, title: str, tuned: dict[str, Cell], fixed: dict[str,
             f"validation, `{result['leader']}`, {_mean_ci(tuned[result['leader']], t)}, "
             f"against the best self-tuning configuration on validation, `{result['fixed']}`, "
             f"{_mean_ci(fixed[result['fixed']], t)}; tuning ran {trials} candidate trials on "
-            "this problem, the self-tuning configurations none. " + robustness(tuned, fixed, t, d)
+            "this problem, the self-tuning configurations none."
+            + robustness(_table(title, tuned, fixed), set(tuned), set(fixed), t)
         )
     elif not t.tunable:
         doc.paragraph(f"**{title}**: not tuned (no validation metric: its {t.label} is "
