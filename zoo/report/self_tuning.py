@@ -49,10 +49,8 @@ def _test(cell: Cell) -> dict[int, float]:
 
 def _best(cells: dict[str, Cell], t: Task) -> str | None:
     """The cell with the best mean validation score (None: none has one)."""
-    scored = {k: _validation(c) for k, c in cells.items() if math.isfinite(_validation(c))}
-    if not scored:
-        return None
-    return (max if t.higher_is_better else min)(scored, key=scored.get)
+    ranked = _by_validation(cells, t)
+    return ranked[0][0] if ranked and math.isfinite(_validation(ranked[0][1])) else None
 
 
 def _mean_ci(cell: Cell, t: Task) -> str:
