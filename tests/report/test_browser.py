@@ -58,6 +58,33 @@ def test_each_section_is_shot_whole_and_wide_tables_scroll(fixture_dir, tmp_path
         assert width == 1280 and tall >= height
 
 
+def test_long_labels_wrap_so_a_table_fits_the_page(tmp_path, browser):
+    """A table whose labels and headers are long wraps them (labels after each `:`, headers
+    at spaces) rather than running wider than the page; copied labels keep no break."""
+    import pandas as pd
+
+    from zoo.report.browser import render
+    from zoo.report.document import Document
+
+    label = "nadam:lr=0.00175:beta_1=0.9327:beta_2=0.99552:epsilon=1e-08:wd=0.0812"
+    labels = [f"{label} @ warmup_cosine:warmup=0.02 + none", "adam:lr=0.001 + none"]
+    frame = pd.DataFrame(
+        {f"test accuracy at {n} epochs (seeds)": ["0.8833 ± 0.0022 (4)"] * 2 for n in range(4)}
+        | {f"tuned at {n} epochs": [f"`{label}`"] * 2 for n in range(3)},
+        index=pd.Index(labels, name="configuration"),
+    )
+    doc = Document("Wide")
+    doc.table(frame)
+    page = tmp_path / "wide.html"
+    page.write_text(doc.html())
+    info = render(page)
+    assert info["tables"] == 1 and info["tables_scrolling"] == 0
+    assert "lr=0.00175:<wbr>beta_1" in info["dom"]  # a break opportunity, not a character
+    # The same table's cells unwrapped run past 1280 px: the check above can fail.
+    page.write_text(doc.html().replace("white-space: normal", "white-space: nowrap"))
+    assert render(page)["tables_scrolling"] == 1
+
+
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 # Every committed report page (reports/standard/ once its run has finished).
 PAGES = sorted(p.parent.name for p in REPORTS.glob("*/index.html"))
@@ -72,6 +99,7 @@ def test_committed_reports_render_with_every_image(name, browser):
     if name in ("quick", "standard"):  # the headline reports' screenshots (make bench/standard)
         assert info["images"] >= 9
         assert (REPORTS / name / "screenshot.png").stat().st_size > 50000
+        assert info["tables_scrolling"] == 0  # every table fits the page at 1280 px
 
 
 def test_html_tables_sort_by_a_column(fixture_dir, browser):
@@ -87,7 +115,7 @@ def test_html_tables_sort_by_a_column(fixture_dir, browser):
     def first_table_rows(fragment: str) -> list[str]:
         dom = render(page, fragment=fragment)["dom"]
         body = re.search(r"<tbody>(.*?)</tbody>", dom, re.S).group(1)
-        return re.findall(r"<tr><td><code>([^<]+)</code>", body)
+        return [re.sub("<wbr>", "", c) for c in re.findall(r"<tr><td><code>(.*?)</code>", body)]
 
     assert first_table_rows("") == ["sgd", "adam"]  # canonical order
     # Column 2 is `l2`: adam 0.91, sgd diverged -> adam first.

@@ -49,17 +49,20 @@ def _run(page: Path, *extra: str, fragment: str = "") -> str:
 
 def render(page: Path, fragment: str = "", width: int = 1280) -> dict[str, object]:
     """Load `page` (with `#fragment`, e.g. `sort=0:1`) `width` pixels wide and return what the
-    rendered DOM says: its title, the number of images and how many of them loaded, each
+    rendered DOM says: its title, the number of images and how many of them loaded, the
+    number of tables and how many are wider than the page (they scroll sideways), each
     section's height in pixels (the page's script records both on `<body>` at `load`), and
     the DOM itself."""
     dom = _run(Path(page), "--dump-dom", f"--window-size={width},2000", fragment=fragment)
     loaded = re.search(r'<body[^>]*data-images-loaded="(\d+)/(\d+)"', dom)
+    scrolling = re.search(r'<body[^>]*data-tables-scrolling="(\d+)"', dom)
     title = re.search(r"<title>(.*?)</title>", dom, re.S)
     return {
         "title": title.group(1) if title else None,
         "images_loaded": int(loaded.group(1)) if loaded else None,
         "images": int(loaded.group(2)) if loaded else None,
         "tables": dom.count('<table class="sortable">'),
+        "tables_scrolling": int(scrolling.group(1)) if scrolling else None,
         "sections": _sections(dom),
         "dom": dom,
     }

@@ -29,6 +29,7 @@ th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; white-spac
 th { background: #f3f3f3; cursor: pointer; user-select: none; }
 th[data-dir="asc"]::after { content: " \\25B2"; } th[data-dir="desc"]::after { content: " \\25BC"; }
 td:first-child, th:first-child { text-align: left; }
+th, td:first-child, td:has(code) { white-space: normal; }  /* wrap at spaces, `:` */
 code { background: #f3f3f3; padding: 0 3px; border-radius: 3px; }
 img { max-width: 100%; display: block; margin: 1em 0; border: 1px solid #eee; }
 .note { color: #555; }
@@ -71,6 +72,9 @@ window.addEventListener("load", () => {
   }
   // Each section's height at this width, for a screenshot of it whole (`zoo.report.browser`);
   // index.html#only=ANCHOR shows that section alone.
+  // How many tables are wider than their box at this width (they scroll sideways).
+  document.body.dataset.tablesScrolling = Array.from(document.querySelectorAll(".wide"))
+    .filter(w => w.scrollWidth > w.clientWidth).length;
   const secs = Array.from(document.querySelectorAll("section"));
   document.body.dataset.sections = secs.map(
     s => s.id + ":" + Math.ceil(s.getBoundingClientRect().height)).join(",");
@@ -89,9 +93,10 @@ window.addEventListener("load", () => {
 
 
 def inline(text: str) -> str:
-    """HTML for one line of the Markdown subset: escaped, with `code`, **bold** and links."""
+    """HTML for one line of the Markdown subset: escaped, with `code`, **bold** and links.
+    A long label may break after each `:` (`<wbr>`: copied text is unchanged)."""
     out = html.escape(text, quote=False)
-    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    out = re.sub(r"`([^`]+)`", lambda m: f"<code>{m[1].replace(':', ':<wbr>')}</code>", out)
     out = re.sub(r"\[([^\]]+)\]\((#[^)\s]+)\)", r'<a href="\2">\1</a>', out)
     return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
 
