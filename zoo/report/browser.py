@@ -50,8 +50,8 @@ def _run(page: Path, *extra: str, fragment: str = "") -> str:
 def render(page: Path, fragment: str = "", width: int = 1280) -> dict[str, object]:
     """Load `page` (with `#fragment`, e.g. `sort=0:1`) `width` pixels wide and return what the
     rendered DOM says: its title, the number of images and how many of them loaded, the
-    number of tables and how many are wider than the page (they scroll sideways), each
-    section's height in pixels (the page's script records both on `<body>` at `load`), and
+    number of tables and how many are wider than their box (they scroll sideways), each
+    section's height in pixels (the page's script records these on `<body>` at `load`), and
     the DOM itself."""
     dom = _run(Path(page), "--dump-dom", f"--window-size={width},2000", fragment=fragment)
     loaded = re.search(r'<body[^>]*data-images-loaded="(\d+)/(\d+)"', dom)

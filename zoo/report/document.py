@@ -70,11 +70,11 @@ window.addEventListener("load", () => {
     const table = document.querySelectorAll("table.sortable")[+m[1]];
     if (table) table.tHead.rows[0].cells[+m[2]].click();
   }
-  // Each section's height at this width, for a screenshot of it whole (`zoo.report.browser`);
-  // index.html#only=ANCHOR shows that section alone.
   // How many tables are wider than their box at this width (they scroll sideways).
   document.body.dataset.tablesScrolling = Array.from(document.querySelectorAll(".wide"))
     .filter(w => w.scrollWidth > w.clientWidth).length;
+  // Each section's height at this width, for a screenshot of it whole (`zoo.report.browser`);
+  // index.html#only=ANCHOR shows that section alone.
   const secs = Array.from(document.querySelectorAll("section"));
   document.body.dataset.sections = secs.map(
     s => s.id + ":" + Math.ceil(s.getBoundingClientRect().height)).join(",");
